@@ -1,0 +1,14 @@
+/** API tokens and who may do what. */
+export {
+  createApiToken,
+  ensureAdminToken,
+  authenticate,
+  listApiTokens,
+  revokeApiToken,
+  hashToken,
+  isRole,
+  ROLES,
+  type TokenSummary,
+  type CreateTokenInput,
+} from './tokens.ts';
+export { can, authorize, type Action } from './policy.ts';

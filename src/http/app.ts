@@ -1,0 +1,109 @@
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { authenticate, authorize, type Action } from '../auth/index.ts';
+import type { Actor } from '../core/actor.ts';
+import type { Services } from '../core/context.ts';
+import { unauthenticated } from '../core/errors.ts';
+import type { Metrics } from '../observability/index.ts';
+import { errorBody, sendError } from './errors.ts';
+import { configRoutes, type ConfigReloader } from './routes/config.ts';
+import { eventRoutes, type SseConnections } from './routes/events.ts';
+import { healthRoutes } from './routes/health.ts';
+import { incidentRoutes } from './routes/incidents.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+import { ErrorEnvelope } from './schemas.ts';
+import { createIdGenerator } from '../core/ids.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What the caller must be allowed to do; `public` needs no token. */
+    action?: Action | 'public';
+  }
+  interface FastifyRequest {
+    actor: Actor;
+  }
+}
+
+export interface AppOptions {
+  services: Services;
+  metrics: Metrics;
+  reloadConfig: ConfigReloader;
+  /** Nudges the timer scheduler after a write that may have made a timer due. */
+  wakeTimers?: () => void;
+  bodyLimit?: number;
+}
+
+export type App = FastifyInstance;
+
+export async function createApp(options: AppOptions): Promise<App> {
+  const { services, metrics } = options;
+  const requestIds = createIdGenerator(services.clock);
+  const app = Fastify({
+    loggerInstance: services.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : requestIds();
+    },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
+    },
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // JSON only: a text body is a mistake the caller should hear about (415).
+  app.removeContentTypeParser('text/plain');
+  app.addSchema(ErrorEnvelope);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Firebreak API', version: '1', description: 'Incidents, SLA clocks, timelines and live events.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  app.decorateRequest('actor', null as never);
+  app.addHook('onRequest', async (request) => {
+    const action = request.routeOptions.config.action;
+    if (action === 'public' || action === undefined) return;
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match) throw unauthenticated('Send an API token as "Authorization: Bearer <token>"');
+    const actor = await authenticate(services.store, services.clock, match[1]!);
+    if (!actor) throw unauthenticated('The API token is unknown or revoked');
+    authorize(actor, action);
+    request.actor = actor;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-request-id', reply.request.id);
+    return payload;
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  const sse: SseConnections = new Set();
+  app.addHook('preClose', async () => {
+    // Live streams never end by themselves; end them so shutdown can finish.
+    for (const connection of sse) connection.end();
+  });
+
+  await app.register(healthRoutes(services, metrics));
+  await app.register(incidentRoutes(services, options.wakeTimers ?? (() => {})), { prefix: '/api/v1' });
+  await app.register(eventRoutes(services, sse), { prefix: '/api/v1' });
+  await app.register(tokenRoutes(services), { prefix: '/api/v1' });
+  await app.register(configRoutes(services, options.reloadConfig), { prefix: '/api/v1' });
+  app.get('/api/v1/openapi.json', { config: { action: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

@@ -1,0 +1,98 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { ServerResponse } from 'node:http';
+import type { Services } from '../../core/context.ts';
+import type { LiveEvent } from '../../events/index.ts';
+import { errorResponses } from '../schemas.ts';
+
+export type SseConnections = Set<ServerResponse>;
+
+const EventsQuery = Type.Object(
+  {
+    incident: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'only events of this incident' })),
+    since: Type.Optional(Type.Integer({ minimum: 0, description: 'replay events after this sequence number (as Last-Event-ID)' })),
+  },
+  { additionalProperties: false },
+);
+
+const REPLAY_PAGE = 1000;
+const HEARTBEAT_MS = 15_000;
+
+const frame = (event: LiveEvent) =>
+  `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify({
+    seq: event.seq,
+    at: new Date(event.at).toISOString(),
+    type: event.type,
+    incidentId: event.incidentId,
+    data: event.data,
+  })}\n\n`;
+
+export const eventRoutes =
+  (services: Services, connections: SseConnections): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/events',
+      {
+        config: { action: 'events.read' },
+        schema: {
+          tags: ['events'],
+          summary: 'Live events as Server-Sent Events',
+          description: 'Each event carries its sequence number as the SSE id; reconnect with Last-Event-ID (or ?since=) to resume.',
+          querystring: EventsQuery,
+          response: errorResponses(),
+        },
+      },
+      async (request, reply) => {
+        const header = request.headers['last-event-id'];
+        const fromHeader = typeof header === 'string' && /^\d{1,15}$/.test(header) ? Number(header) : undefined;
+        let cursor = fromHeader ?? request.query.since ?? (await services.store.repos.events.latestSeq());
+        const wanted = (event: LiveEvent) => request.query.incident === undefined || event.incidentId === request.query.incident;
+
+        reply.hijack();
+        const raw = reply.raw;
+        raw.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+          'x-request-id': request.id,
+        });
+        raw.write('retry: 2000\n\n');
+        connections.add(raw);
+
+        // Listen first and hold live events back while the backlog replays, so none falls between.
+        let backlog: LiveEvent[] | null = [];
+        const send = (event: LiveEvent) => {
+          if (event.seq <= cursor || !wanted(event)) return;
+          cursor = event.seq;
+          raw.write(frame(event));
+        };
+        const unsubscribe = services.events.subscribe((event) => (backlog ? backlog.push(event) : send(event)));
+        const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+        const close = () => {
+          clearInterval(heartbeat);
+          unsubscribe();
+          connections.delete(raw);
+        };
+        raw.on('close', close);
+
+        try {
+          for (;;) {
+            const page = await services.store.repos.events.after(cursor, REPLAY_PAGE);
+            for (const event of page) {
+              if (wanted(event)) raw.write(frame(event));
+              cursor = event.seq;
+            }
+            if (page.length < REPLAY_PAGE) break;
+          }
+        } catch (error) {
+          request.log.error({ err: error }, 'event replay failed');
+          raw.end();
+          return;
+        }
+        const held: LiveEvent[] = backlog;
+        backlog = null;
+        for (const event of held.sort((a, b) => a.seq - b.seq)) send(event);
+      },
+    );
+  };

@@ -1,0 +1,86 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { INCIDENT_STATUSES } from '../incidents/index.ts';
+
+/** Response shapes: they document the API and, through serialization, decide what leaves the server. */
+const Time = Type.String({ format: 'date-time' });
+const NullableTime = Type.Union([Time, Type.Null()]);
+
+export const ErrorEnvelope = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      details: Type.Unknown(),
+    }),
+  },
+  { $id: 'Error' },
+);
+
+export const ClockJson = Type.Object({
+  kind: Type.String(),
+  seq: Type.Integer(),
+  startedAt: Time,
+  dueAt: Time,
+  state: Type.Union([Type.Literal('pending'), Type.Literal('met'), Type.Literal('breached'), Type.Literal('cancelled')]),
+  metAt: NullableTime,
+  breachedAt: NullableTime,
+});
+
+export const IncidentJson = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  summary: Type.String(),
+  severity: Type.String(),
+  status: Type.Union(INCIDENT_STATUSES.map((s) => Type.Literal(s))),
+  services: Type.Array(Type.String()),
+  roles: Type.Record(Type.String(), Type.String()),
+  declaredAt: Time,
+  declaredBy: Type.String(),
+  acknowledgedAt: NullableTime,
+  acknowledgedBy: Type.Union([Type.String(), Type.Null()]),
+  identifiedAt: NullableTime,
+  mitigatedAt: NullableTime,
+  resolvedAt: NullableTime,
+  closedAt: NullableTime,
+  lastUpdateAt: NullableTime,
+  updatedAt: Time,
+  version: Type.Integer(),
+  clocks: Type.Array(ClockJson),
+  allowedTransitions: Type.Array(Type.String()),
+});
+
+export const TimelineEntryJson = Type.Object({
+  id: Type.String(),
+  at: Time,
+  actor: Type.String(),
+  kind: Type.String(),
+  text: Type.String(),
+  data: Type.Record(Type.String(), Type.Unknown()),
+});
+
+export const TokenJson = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  role: Type.String(),
+  prefix: Type.String(),
+  createdAt: Time,
+  createdBy: Type.String(),
+  lastUsedAt: NullableTime,
+  revokedAt: NullableTime,
+});
+
+export const ReminderJson = Type.Object({
+  id: Type.String(),
+  incidentId: Type.String(),
+  dueAt: Time,
+  message: Type.String(),
+});
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+
+/** The error statuses a route may answer, documented once. */
+export function errorResponses(...statuses: number[]): Record<number, TSchema> {
+  const responses: Record<number, TSchema> = {};
+  for (const status of [400, 401, 403, ...statuses]) responses[status] = Type.Ref(ErrorEnvelope);
+  return responses;
+}

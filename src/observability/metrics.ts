@@ -1,0 +1,74 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { isOpen } from '../incidents/index.ts';
+import type { Store } from '../store/index.ts';
+import type { Clock } from '../core/clock.ts';
+
+/** Firebreak's own metrics, on a registry of its own (no process-wide default). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly timersFired: Counter<'kind' | 'result'>;
+  readonly timerLateness: Histogram<'kind'>;
+
+  constructor(store: Store, clock: Clock) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'firebreak_process_' });
+    this.httpDuration = new Histogram({
+      name: 'firebreak_http_request_duration_seconds',
+      help: 'HTTP request latency by route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    this.timersFired = new Counter({
+      name: 'firebreak_timers_fired_total',
+      help: 'Durable timers fired, by kind and result (ok or retry)',
+      labelNames: ['kind', 'result'],
+      registers: [this.registry],
+    });
+    this.timerLateness = new Histogram({
+      name: 'firebreak_timer_lateness_seconds',
+      help: 'How long after its due time a timer fired',
+      labelNames: ['kind'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 60, 300, 3600],
+      registers: [this.registry],
+    });
+    const registers = [this.registry];
+    new Gauge({
+      name: 'firebreak_incidents',
+      help: 'Incidents by status and severity',
+      labelNames: ['status', 'severity', 'open'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const row of await store.repos.incidents.countByStatus()) {
+          this.set({ status: row.status, severity: row.severity, open: String(isOpen(row.status)) }, row.count);
+        }
+      },
+    });
+    new Gauge({
+      name: 'firebreak_timers',
+      help: 'Durable timers: pending, due now (should be near zero), failed',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        const counts = await store.repos.timers.counts(clock.now());
+        this.set({ state: 'pending' }, counts.pending);
+        this.set({ state: 'due' }, counts.due);
+        this.set({ state: 'failed' }, counts.failed);
+      },
+    });
+    new Gauge({
+      name: 'firebreak_db_pool_connections',
+      help: 'PostgreSQL pool connections by state (absent on SQLite)',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const stats = store.poolStats();
+        if (!stats) return;
+        this.set({ state: 'total' }, stats.total);
+        this.set({ state: 'idle' }, stats.idle);
+        this.set({ state: 'waiting' }, stats.waiting);
+      },
+    });
+  }
+}

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { ensureAdminToken } from '../auth/index.ts';
+import { ConfigHolder, loadConfigFile } from '../config/index.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import type { Services } from '../core/context.ts';
+import { createIdGenerator } from '../core/ids.ts';
+import { Events } from '../events/index.ts';
+import { createApp, type App } from '../http/app.ts';
+import { incidentTimerHandlers } from '../incidents/index.ts';
+import { Metrics, createLogger, type Logger } from '../observability/index.ts';
+import { Store } from '../store/index.ts';
+import { Scheduler } from '../timers/index.ts';
+
+export interface ServeOptions {
+  configPath: string;
+  dataDir?: string;
+  databaseUrl?: string;
+  port?: number;
+  host?: string;
+  bootstrapToken?: string;
+  logLevel?: string;
+  logger?: Logger;
+  clock?: Clock;
+  /** Tests and benchmarks tune how often the scheduler looks for due timers. */
+  timerPollMs?: number;
+  timerBatchSize?: number;
+  /** Run no timer scheduler in this process (an API-only instance). */
+  timers?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Set when this start created an admin token nobody has seen yet. */
+  adminToken: string | null;
+  instanceId: string;
+  app: App;
+  services: Services;
+  reloadConfig: ConfigHolder['reload'];
+  close(): Promise<void>;
+}
+
+/**
+ * Loads and validates the configuration first (an invalid file stops the start
+ * with every problem listed), then opens and migrates the store, then serves.
+ */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(options.logLevel ?? 'info');
+  const loadConfig = () => loadConfigFile(options.configPath, clock.now());
+  const config = new ConfigHolder(await loadConfig(), loadConfig);
+
+  const store = await Store.open({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
+  const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const events = new Events(store, instanceId);
+  const services: Services = {
+    store,
+    clock,
+    newId: createIdGenerator(clock),
+    config: () => config.current(),
+    events,
+    logger,
+  };
+  const metrics = new Metrics(store, clock);
+  const scheduler = new Scheduler({
+    services,
+    handlers: incidentTimerHandlers,
+    instanceId,
+    pollMs: options.timerPollMs,
+    batchSize: options.timerBatchSize,
+    onFired: ({ kind, lateMs, ok }) => {
+      metrics.timersFired.inc({ kind, result: ok ? 'ok' : 'retry' });
+      metrics.timerLateness.observe({ kind }, Math.max(0, lateMs) / 1000);
+    },
+  });
+
+  let app: App | undefined;
+  try {
+    const adminToken = await ensureAdminToken(store, clock, options.bootstrapToken);
+    await events.start();
+    app = await createApp({
+      services,
+      metrics,
+      reloadConfig: () => config.reload(),
+      wakeTimers: () => scheduler.wake(),
+    });
+    await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
+    if (options.timers !== false) scheduler.start();
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
+    const host = options.host ?? '127.0.0.1';
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    logger.info({ url, database: store.describe, config: options.configPath, instanceId }, 'Firebreak is serving');
+    const running = app;
+    let closing: Promise<void> | null = null;
+    return {
+      url,
+      port,
+      adminToken,
+      instanceId,
+      app: running,
+      services,
+      reloadConfig: () => config.reload(),
+      close: () => {
+        // In-flight requests finish (Fastify waits for them) before the store closes.
+        closing ??= (async () => {
+          await scheduler.stop();
+          await running.close();
+          await events.stop();
+          await store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await scheduler.stop();
+    await app?.close();
+    await events.stop();
+    await store.close();
+    throw error;
+  }
+}

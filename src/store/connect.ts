@@ -1,0 +1,79 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration as KyselyMigration } from 'kysely';
+import pg from 'pg';
+import { MIGRATIONS } from './migrations/index.ts';
+import type { Database } from './schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface ConnectOptions {
+  /** postgres://… selects PostgreSQL; otherwise SQLite in dataDir. */
+  databaseUrl?: string | undefined;
+  dataDir?: string | undefined;
+  /** Pool size for PostgreSQL. */
+  poolSize?: number;
+}
+
+export interface Connection {
+  dialect: Dialect;
+  db: Kysely<Database>;
+  /** PostgreSQL only: the pool, for LISTEN clients and pool metrics. */
+  pool: pg.Pool | null;
+  describe: string;
+}
+
+export function isPostgresUrl(url: string | undefined): url is string {
+  return typeof url === 'string' && /^postgres(ql)?:\/\//.test(url);
+}
+
+export function connect(options: ConnectOptions): Connection {
+  if (isPostgresUrl(options.databaseUrl)) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      // bigint columns hold epoch milliseconds, well inside Number's exact range.
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === pg.types.builtins.INT8
+            ? (value: string) => Number(value)
+            : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    const url = new URL(options.databaseUrl);
+    return {
+      dialect: 'postgres',
+      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+      pool,
+      describe: `postgres://${url.host}${url.pathname}`,
+    };
+  }
+  const dataDir = options.dataDir ?? 'data';
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, 'firebreak.sqlite');
+  const sqlite = new SqliteDatabase(file);
+  sqlite.pragma('journal_mode = WAL');
+  // FULL: a committed row survives power loss, not only a crashed process.
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  return {
+    dialect: 'sqlite',
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
+    pool: null,
+    describe: `sqlite:${file}`,
+  };
+}
+
+export async function migrate(connection: Connection): Promise<string[]> {
+  const migrations: Record<string, KyselyMigration> = {};
+  for (const migration of MIGRATIONS) {
+    migrations[migration.name] = { up: (db) => migration.up(db, connection.dialect) };
+  }
+  // Kysely's migrator takes a lock, so several instances starting together migrate once.
+  const migrator = new Migrator({ db: connection.db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,144 @@
+import { sql, type Kysely } from 'kysely';
+import type pg from 'pg';
+import { connect, migrate, type ConnectOptions, type Dialect } from './connect.ts';
+import { SlaClockRepository } from './repositories/clocks.ts';
+import { EventRepository } from './repositories/events.ts';
+import { IncidentRepository } from './repositories/incidents.ts';
+import { TimelineRepository } from './repositories/timeline.ts';
+import { TimerRepository } from './repositories/timers.ts';
+import { ApiTokenRepository } from './repositories/tokens.ts';
+import type { Database } from './schema.ts';
+
+export type { ConnectOptions, Dialect } from './connect.ts';
+export { isPostgresUrl } from './connect.ts';
+export type { IncidentRecord, IncidentFilter } from './repositories/incidents.ts';
+export type { TimelineEntry } from './repositories/timeline.ts';
+export type { SlaClockRecord, ClockState } from './repositories/clocks.ts';
+export type { TimerRecord, NewTimer } from './repositories/timers.ts';
+export type { ApiTokenRecord } from './repositories/tokens.ts';
+export type { StoredEvent, NewEvent } from './repositories/events.ts';
+
+export interface Repositories {
+  incidents: IncidentRepository;
+  timeline: TimelineRepository;
+  clocks: SlaClockRepository;
+  timers: TimerRepository;
+  tokens: ApiTokenRepository;
+  events: EventRepository;
+}
+
+/** A unit of work: repositories bound to one transaction, plus hooks that run after it commits. */
+export interface Tx extends Repositories {
+  afterCommit(callback: () => void): void;
+  /** Runs `work` so that its failure undoes only its own writes. */
+  savepoint<T>(work: () => Promise<T>): Promise<T>;
+  /** PostgreSQL NOTIFY, delivered only if the transaction commits; nothing on SQLite. */
+  notify(channel: string, payload: string): Promise<void>;
+}
+
+function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
+  return {
+    incidents: new IncidentRepository(db),
+    timeline: new TimelineRepository(db),
+    clocks: new SlaClockRepository(db),
+    timers: new TimerRepository(db, dialect),
+    tokens: new ApiTokenRepository(db),
+    events: new EventRepository(db),
+  };
+}
+
+export class Store {
+  readonly repos: Repositories;
+  private closed = false;
+
+  private constructor(
+    readonly dialect: Dialect,
+    readonly db: Kysely<Database>,
+    private readonly pool: pg.Pool | null,
+    readonly describe: string,
+  ) {
+    this.repos = repositories(db, dialect);
+  }
+
+  /** Connects and brings the schema up to date. */
+  static async open(options: ConnectOptions): Promise<Store> {
+    const connection = connect(options);
+    try {
+      await migrate(connection);
+    } catch (error) {
+      await connection.db.destroy();
+      throw error;
+    }
+    return new Store(connection.dialect, connection.db, connection.pool, connection.describe);
+  }
+
+  async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const callbacks: Array<() => void> = [];
+    const result = await this.db.transaction().execute(async (trx) => {
+      let savepoints = 0;
+      const tx: Tx = {
+        ...repositories(trx, this.dialect),
+        afterCommit: (callback) => callbacks.push(callback),
+        savepoint: async (inner) => {
+          const name = sql.raw(`sp_${++savepoints}`);
+          await sql`savepoint ${name}`.execute(trx);
+          try {
+            const value = await inner();
+            await sql`release savepoint ${name}`.execute(trx);
+            return value;
+          } catch (error) {
+            await sql`rollback to savepoint ${name}`.execute(trx);
+            await sql`release savepoint ${name}`.execute(trx);
+            throw error;
+          }
+        },
+        notify: async (channel, payload) => {
+          if (this.dialect === 'postgres') await sql`select pg_notify(${channel}, ${payload})`.execute(trx);
+        },
+      };
+      return work(tx);
+    });
+    for (const callback of callbacks) callback();
+    return result;
+  }
+
+  /**
+   * PostgreSQL LISTEN on a dedicated connection; returns a function that stops
+   * listening. On SQLite there is only one process, so there is nothing to hear.
+   */
+  async listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+    if (!this.pool) return async () => {};
+    const client = await this.pool.connect();
+    client.on('notification', (message) => {
+      if (message.channel === channel) onMessage(message.payload ?? '');
+    });
+    await client.query(`LISTEN "${channel.replace(/"/g, '')}"`);
+    return async () => {
+      client.removeAllListeners('notification');
+      try {
+        await client.query('UNLISTEN *');
+      } finally {
+        client.release();
+      }
+    };
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  poolStats(): { total: number; idle: number; waiting: number } | null {
+    if (!this.pool) return null;
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.destroy();
+  }
+}
+
+export async function openStore(options: ConnectOptions): Promise<Store> {
+  return Store.open(options);
+}

@@ -1,0 +1,12 @@
+import type { Kysely } from 'kysely';
+import type { Dialect } from '../connect.ts';
+import * as foundation from './0001_foundation.ts';
+
+export interface Migration {
+  name: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see 0001
+  up(db: Kysely<any>, dialect: Dialect): Promise<void>;
+}
+
+/** Forward-only, in order, for both engines. Append; never edit a released one. */
+export const MIGRATIONS: readonly Migration[] = [{ name: '0001_foundation', up: foundation.up }];

@@ -1,0 +1,60 @@
+import type { Kysely } from 'kysely';
+import type { Database, TimelineTable } from '../schema.ts';
+import { fromJson, toJson } from './json.ts';
+
+export interface TimelineEntry {
+  id: string;
+  incidentId: string;
+  at: number;
+  actor: string;
+  kind: string;
+  text: string;
+  data: Record<string, unknown>;
+}
+
+const toEntry = (row: TimelineTable): TimelineEntry => ({
+  id: row.id,
+  incidentId: row.incident_id,
+  at: Number(row.at),
+  actor: row.actor,
+  kind: row.kind,
+  text: row.text,
+  data: fromJson<Record<string, unknown>>(row.data, {}),
+});
+
+/** Append-only: there is no update and no delete. */
+export class TimelineRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async append(entry: TimelineEntry): Promise<void> {
+    await this.db
+      .insertInto('timeline')
+      .values({
+        id: entry.id,
+        incident_id: entry.incidentId,
+        at: entry.at,
+        actor: entry.actor,
+        kind: entry.kind,
+        text: entry.text,
+        data: toJson(entry.data),
+      })
+      .execute();
+  }
+
+  async list(incidentId: string, options: { afterId?: string; limit: number }): Promise<TimelineEntry[]> {
+    let query = this.db.selectFrom('timeline').selectAll().where('incident_id', '=', incidentId);
+    if (options.afterId !== undefined) query = query.where('id', '>', options.afterId);
+    const rows = await query.orderBy('id', 'asc').limit(options.limit).execute();
+    return rows.map(toEntry);
+  }
+
+  async countByKind(incidentId: string, kind: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('timeline')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('incident_id', '=', incidentId)
+      .where('kind', '=', kind)
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+}
