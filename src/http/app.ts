@@ -77,6 +77,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     authorize(actor, action);
     request.actor = actor;
   });
+  // A POST without a body (`firebreak incident ack`, curl -X POST) means "no options".
+  app.addHook('preValidation', async (request) => {
+    const length = request.headers['content-length'];
+    if (request.body === undefined && (length === undefined || length === '0') && request.headers['transfer-encoding'] === undefined) {
+      request.body = {};
+    }
+  });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },

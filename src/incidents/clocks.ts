@@ -141,7 +141,8 @@ export async function recomputeClocks(
   for (const clock of clocks) {
     if (clock.state !== 'pending') continue;
     const target = targets[clock.kind as SlaClockKind];
-    if (!target) {
+    const waitsForFirstUpdate = clock.kind === 'updateCadence' && cadenceStart(severity, incident) === null;
+    if (!target || waitsForFirstUpdate) {
       await settle(tx, clock, 'cancelled', null);
       changes.push(`${label(clock.kind)} no longer applies`);
       continue;

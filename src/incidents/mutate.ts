@@ -21,7 +21,7 @@ export async function mutateIncident(
   for (let attempt = 0; ; attempt++) {
     try {
       return await ctx.store.transaction(async (tx) => {
-        const current = await tx.incidents.get(id);
+        const current = await tx.incidents.getForUpdate(id);
         if (!current) throw notFound('Incident', id);
         if (expectedVersion !== undefined && current.version !== expectedVersion) {
           throw new DomainError('conflict', `Incident ${id} changed since you read it (version ${current.version}, yours ${expectedVersion})`, {

@@ -38,6 +38,8 @@ export interface RunningServer {
   app: App;
   services: Services;
   reloadConfig: ConfigHolder['reload'];
+  /** Fires the timers due now, at once; for tests that move a manual clock. */
+  fireDueTimers(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -102,6 +104,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       app: running,
       services,
       reloadConfig: () => config.reload(),
+      fireDueTimers: async () => {
+        let total = 0;
+        for (let fired = await scheduler.tick(); fired > 0; fired = await scheduler.tick()) total += fired;
+        return total;
+      },
       close: () => {
         // In-flight requests finish (Fastify waits for them) before the store closes.
         closing ??= (async () => {

@@ -38,7 +38,7 @@ export interface Tx extends Repositories {
 
 function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
   return {
-    incidents: new IncidentRepository(db),
+    incidents: new IncidentRepository(db, dialect),
     timeline: new TimelineRepository(db),
     clocks: new SlaClockRepository(db),
     timers: new TimerRepository(db, dialect),

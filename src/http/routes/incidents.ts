@@ -141,11 +141,11 @@ export const incidentRoutes =
       '/incidents/:id/ack',
       {
         config: write,
-        schema: { tags, summary: 'Acknowledge', params: IdParams, body: Type.Optional(AcknowledgeInput), response: { 200: IncidentJson, ...errorResponses(404, 409) } },
+        schema: { tags, summary: 'Acknowledge', params: IdParams, body: AcknowledgeInput, response: { 200: IncidentJson, ...errorResponses(404, 409) } },
       },
       async (request) => {
         const c = ctx(request.actor);
-        const incident = await acknowledgeIncident(c, request.params.id, request.body ?? {});
+        const incident = await acknowledgeIncident(c, request.params.id, request.body);
         return presentIncident(await viewOf(c, incident));
       },
     );

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { Dialect } from '../connect.ts';
 import type { Database, IncidentsTable } from '../schema.ts';
 import { fromJson, toJson } from './json.ts';
 
@@ -83,7 +84,10 @@ function toRow(record: IncidentRecord): IncidentsTable {
 const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export class IncidentRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
 
   async insert(record: IncidentRecord): Promise<void> {
     await this.db.insertInto('incidents').values(toRow(record)).execute();
@@ -91,6 +95,18 @@ export class IncidentRepository {
 
   async get(id: string): Promise<IncidentRecord | undefined> {
     const row = await this.db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toRecord(row) : undefined;
+  }
+
+  /**
+   * Reads the incident and, on PostgreSQL, locks its row until the transaction
+   * ends, so concurrent writers queue instead of failing (SQLite transactions
+   * are serialised anyway).
+   */
+  async getForUpdate(id: string): Promise<IncidentRecord | undefined> {
+    let query = this.db.selectFrom('incidents').selectAll().where('id', '=', id);
+    if (this.dialect === 'postgres') query = query.forUpdate();
+    const row = await query.executeTakeFirst();
     return row ? toRecord(row) : undefined;
   }
 

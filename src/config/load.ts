@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { Value } from '@sinclair/typebox/value';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
+import { DEFAULT_BUSINESS_HOURS } from './businessHours.ts';
+import { deepFreeze } from './freeze.ts';
+import { SEVERITY_PRESETS } from './presets.ts';
+import { configInvalid, formatPath, type ConfigPath, type ConfigProblem } from './problems.ts';
+import { referenceProblems } from './referenceProblems.ts';
+import { ConfigFile, type Config, type IncidentRole, type SeverityLevel, type Service } from './schema.ts';
+import { schemaProblems, type SchemaProblem } from './schemaProblems.ts';
+
+/**
+ * Reads firebreak.yaml. Either the whole file is right and a frozen Config comes
+ * back, or a DomainError('config_invalid') lists every problem with where it is and
+ * how to fix it: an operator fixing a config should need one round trip, not ten.
+ */
+export function parseConfig(text: string, path: string | null, now: number): Config {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw configInvalid(document.errors.map((error) => syntaxProblem(error, lineCounter)));
+  }
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    // The yaml package refuses alias chains that would expand without bound ("billion laughs").
+    throw configInvalid([{ path: '', message: `the YAML cannot be read: ${(error as Error).message}`, fix: 'use fewer YAML aliases (*name)' }]);
+  }
+  if (data === null || data === undefined) {
+    // An empty file is most likely a failed write or the wrong path, not an intent.
+    throw configInvalid([{ path: '', message: 'the file is empty', fix: 'start with "version: 1" and "severities: { preset: p0-p3 }"; see examples/firebreak.yaml' }]);
+  }
+  const withDefaults: unknown = Value.Default(ConfigFile, data);
+  const found = [...schemaProblems(ConfigFile, withDefaults), ...referenceProblems(withDefaults)];
+  if (found.length > 0) throw configInvalid(inFileOrder(found.map((problem) => locate(problem, document, lineCounter))));
+  return buildConfig(withDefaults as ConfigFile, { path, sha256: sha256Of(text), loadedAt: now });
+}
+
+export async function loadConfigFile(path: string, now: number): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(error as Error).message})`;
+    throw configInvalid([
+      { path: '', message: `${path} ${reason}`, fix: 'point --config or FIREBREAK_CONFIG at a readable firebreak.yaml' },
+    ]);
+  }
+  return parseConfig(text, path, now);
+}
+
+function buildConfig(file: ConfigFile, source: Config['source']): Config {
+  const severities: readonly SeverityLevel[] = 'preset' in file.severities ? SEVERITY_PRESETS[file.severities.preset] : file.severities.levels;
+  // Alert labels and people write severities as "p1" as often as "P1".
+  const severityById = new Map(severities.map((level) => [level.id.toLowerCase(), level]));
+  const serviceById = new Map<string, Service>(file.services.map((service) => [service.id, service]));
+  const roleById = new Map<string, IncidentRole>(file.roles.map((role) => [role.id, role]));
+  return deepFreeze({
+    file,
+    severities,
+    roles: file.roles,
+    users: file.users,
+    teams: file.teams,
+    services: file.services,
+    businessHours: file.businessHours ?? DEFAULT_BUSINESS_HOURS,
+    source,
+    severity: (id: string) => severityById.get(id.toLowerCase()),
+    service: (id: string) => serviceById.get(id),
+    role: (id: string) => roleById.get(id),
+  });
+}
+
+const sha256Of = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+const SYNTAX_FIXES: Record<string, string> = {
+  DUPLICATE_KEY: 'remove or rename one of the two keys with the same name',
+  TAB_AS_INDENT: 'indent with spaces, not tabs',
+  MISSING_CHAR: 'check that every quote and bracket is closed and that list items start with "- "',
+  BLOCK_AS_IMPLICIT_KEY: 'put a nested mapping on its own indented lines, or quote a value that contains ": "',
+};
+
+function syntaxProblem(error: YAMLError, lineCounter: LineCounter): ConfigProblem {
+  const { line, col } = lineCounter.linePos(error.pos[0]);
+  return {
+    path: '',
+    message: `YAML syntax error at line ${line}, column ${col}: ${error.message}`,
+    fix: SYNTAX_FIXES[error.code] ?? 'check the indentation near that line (spaces, children indented under their parent) and quote values containing ": " or " #"',
+    line,
+    column: col,
+  };
+}
+
+/** Pins a problem to the line of its key, or of the nearest enclosing node that exists in the file. */
+function locate(problem: SchemaProblem, document: Document, lineCounter: LineCounter): ConfigProblem {
+  const located: ConfigProblem = { path: formatPath(problem.at), message: problem.message, fix: problem.fix };
+  const offset = offsetOf(problem.at, document);
+  if (offset !== undefined) {
+    const { line, col } = lineCounter.linePos(offset);
+    located.line = line;
+    located.column = col;
+  }
+  return located;
+}
+
+function offsetOf(path: ConfigPath, document: Document): number | undefined {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const parent = depth === 0 ? document.contents : document.getIn(path.slice(0, depth - 1), true);
+    if (depth === 0) return (parent as { range?: number[] } | null)?.range?.[0];
+    const last = path[depth - 1];
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === String(last));
+      const range = (pair?.key as { range?: number[] } | undefined)?.range;
+      if (range) return range[0];
+    } else if (isSeq(parent) && typeof last === 'number') {
+      const range = (parent.items[last] as { range?: number[] } | undefined)?.range;
+      if (range) return range[0];
+    }
+  }
+  return undefined;
+}
+
+function inFileOrder(problems: ConfigProblem[]): ConfigProblem[] {
+  return problems
+    .map((problem, index) => ({ problem, index }))
+    .sort((a, b) => (a.problem.line ?? Infinity) - (b.problem.line ?? Infinity) || a.index - b.index)
+    .map(({ problem }) => problem);
+}

@@ -1,0 +1,159 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The one schema of firebreak.yaml. The loader validates against it, the code is
+ * typed by it (Static<…>), and the API documents config shapes from it.
+ */
+
+const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,62}$', description: 'lower-case letters, digits, - _ .' });
+const SeverityId = Type.String({
+  pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$',
+  description: 'letters, digits, - and _, up to 32 characters, such as P0 or SEV1',
+});
+
+/** `15m`, `1h`, `1h30m`, `2d`; `next-business-day`; `8bh` (business hours). */
+export const SlaTarget = Type.String({
+  pattern: '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d|w))+|next-business-day|\\d+(?:\\.\\d+)?bh)$',
+  description: 'a duration (15m, 1h, 1d), next-business-day, or business hours (8bh)',
+});
+
+export const SlaTargets = Type.Object(
+  {
+    initialResponse: Type.Optional(SlaTarget),
+    stakeholderNotification: Type.Optional(SlaTarget),
+    mitigationStarted: Type.Optional(SlaTarget),
+    investigationStarted: Type.Optional(SlaTarget),
+    updateCadence: Type.Optional(SlaTarget),
+  },
+  { additionalProperties: false },
+);
+
+export const SeverityLevel = Type.Object(
+  {
+    id: SeverityId,
+    name: Type.String({ minLength: 1 }),
+    description: Type.Optional(Type.String()),
+    sla: Type.Optional(SlaTargets),
+    authorization: Type.Optional(Type.String({ description: 'who may act, as the playbook says it' })),
+  },
+  { additionalProperties: false },
+);
+
+export const SeverityPresetName = Type.Union([Type.Literal('p0-p3'), Type.Literal('sev1-sev4'), Type.Literal('level1-level4')]);
+
+export const Severities = Type.Union(
+  [
+    Type.Object({ preset: SeverityPresetName }, { additionalProperties: false }),
+    Type.Object({ levels: Type.Array(SeverityLevel, { minItems: 1 }) }, { additionalProperties: false }),
+  ],
+  { description: 'either "preset: p0-p3" (or sev1-sev4, level1-level4) or "levels:" with a list of your own, most severe first' },
+);
+
+export const IncidentRole = Type.Object(
+  { id: Id, name: Type.String({ minLength: 1 }), description: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+
+export const User = Type.Object(
+  {
+    id: Id,
+    name: Type.String({ minLength: 1 }),
+    email: Type.Optional(Type.String({ format: 'email' })),
+    timezone: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const Team = Type.Object(
+  {
+    id: Id,
+    name: Type.String({ minLength: 1 }),
+    members: Type.Array(Id, { default: [] }),
+  },
+  { additionalProperties: false },
+);
+
+export const Service = Type.Object(
+  {
+    id: Id,
+    name: Type.String({ minLength: 1 }),
+    description: Type.Optional(Type.String()),
+    team: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);
+
+const ClockTime = Type.String({ pattern: '^(?:[01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:MM, 24-hour, such as 09:00' });
+/** An end of working hours may be midnight, so that round-the-clock days can be written. */
+const ClockTimeOrMidnight = Type.String({
+  pattern: '^(?:(?:[01]\\d|2[0-3]):[0-5]\\d|24:00)$',
+  description: 'HH:MM, 24-hour, such as 17:30; 24:00 for midnight',
+});
+const Weekday = Type.Union(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => Type.Literal(day)));
+
+export const BusinessHours = Type.Object(
+  {
+    timezone: Type.String({ description: 'an IANA timezone such as Europe/Berlin' }),
+    days: Type.Array(Weekday, { minItems: 1 }),
+    start: ClockTime,
+    end: ClockTimeOrMidnight,
+    holidays: Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a date as YYYY-MM-DD' }), {
+      default: [],
+      description: 'dates (in the business-hours time zone) that are not working days',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigFile = Type.Object(
+  {
+    version: Type.Literal(1),
+    organization: Type.Optional(Type.Object({ name: Type.String({ minLength: 1 }) }, { additionalProperties: false })),
+    severities: Severities,
+    roles: Type.Array(IncidentRole, { default: [] }),
+    users: Type.Array(User, { default: [] }),
+    teams: Type.Array(Team, { default: [] }),
+    services: Type.Array(Service, { default: [] }),
+    businessHours: Type.Optional(BusinessHours),
+  },
+  { additionalProperties: false },
+);
+
+export type ConfigFile = Static<typeof ConfigFile>;
+export type SeverityLevel = Static<typeof SeverityLevel>;
+export type SlaTargets = Static<typeof SlaTargets>;
+export type SlaClockKind = keyof SlaTargets;
+export type SeverityPresetName = Static<typeof SeverityPresetName>;
+export type IncidentRole = Static<typeof IncidentRole>;
+export type User = Static<typeof User>;
+export type Team = Static<typeof Team>;
+export type Service = Static<typeof Service>;
+export type BusinessHours = Static<typeof BusinessHours>;
+
+export const SLA_CLOCK_KINDS: readonly SlaClockKind[] = [
+  'initialResponse',
+  'stakeholderNotification',
+  'mitigationStarted',
+  'investigationStarted',
+  'updateCadence',
+];
+
+/**
+ * The configuration the rest of Firebreak works with: the file as validated,
+ * with the severity preset expanded and lookups by id.
+ */
+export interface Config {
+  readonly file: ConfigFile;
+  /** Most severe first, as the file or preset orders them. */
+  readonly severities: readonly SeverityLevel[];
+  readonly roles: readonly IncidentRole[];
+  readonly users: readonly User[];
+  readonly teams: readonly Team[];
+  readonly services: readonly Service[];
+  readonly businessHours: BusinessHours;
+  /** Where it was read from, and a digest of its text, so reloads can say what changed. */
+  readonly source: { path: string | null; sha256: string; loadedAt: number };
+  severity(id: string): SeverityLevel | undefined;
+  service(id: string): Service | undefined;
+  role(id: string): IncidentRole | undefined;
+}

@@ -1,0 +1,65 @@
+import { fileURLToPath } from 'node:url';
+import type { Clock } from '../../src/core/clock.ts';
+import { startServer, type RunningServer } from '../../src/runtime/index.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export const EXAMPLE_CONFIG = fileURLToPath(new URL('../../examples/firebreak.yaml', import.meta.url));
+export const ADMIN_TOKEN = 'fbk_test_admin_token_0123456789';
+
+export interface TestServer {
+  server: RunningServer;
+  database: TestDatabase;
+  url: string;
+  /** Calls the API as the bootstrap admin unless another token is given. */
+  api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any; headers: Headers }>;
+  /** Creates a token of the role through the API and returns its secret. */
+  token(role: 'admin' | 'responder' | 'viewer' | 'runner'): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(options: { clock?: Clock; configPath?: string; timers?: boolean } = {}): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const server = await startServer({
+    configPath: options.configPath ?? EXAMPLE_CONFIG,
+    dataDir: database.dataDir,
+    databaseUrl: database.databaseUrl,
+    port: 0,
+    host: '127.0.0.1',
+    bootstrapToken: ADMIN_TOKEN,
+    logLevel: process.env.FIREBREAK_TEST_LOG ?? 'silent',
+    clock: options.clock,
+    timers: options.timers,
+  });
+  const api: TestServer['api'] = async (method, path, body, token = ADMIN_TOKEN) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(server.url + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === '' ? null : JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: parsed, headers: response.headers };
+  };
+  return {
+    server,
+    database,
+    url: server.url,
+    api,
+    token: async (role) => {
+      const created = await api('POST', '/api/v1/tokens', { name: `${role}-${Math.random().toString(36).slice(2, 8)}`, role });
+      if (created.status !== 201) throw new Error(`token create failed: ${created.status} ${JSON.stringify(created.body)}`);
+      return created.body.token as string;
+    },
+    stop: async () => {
+      await server.close();
+      await database.drop();
+    },
+  };
+}
