@@ -7,6 +7,7 @@ import type { Services } from '../core/context.ts';
 import { unauthenticated } from '../core/errors.ts';
 import type { Metrics } from '../observability/index.ts';
 import { errorBody, sendError } from './errors.ts';
+import { parseJsonBody } from './json.ts';
 import { configRoutes, type ConfigReloader } from './routes/config.ts';
 import { eventRoutes, type SseConnections } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -53,7 +54,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only: a text body is a mistake the caller should hear about (415).
-  app.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser(['text/plain', 'application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   app.addSchema(ErrorEnvelope);
 
   await app.register(swagger, {

@@ -1,0 +1,52 @@
+import { isUtf8 } from 'node:buffer';
+import secureJson from 'secure-json-parse';
+import { invalid } from '../core/errors.ts';
+
+/**
+ * Request bodies are parsed here rather than by Fastify's default parser, so
+ * that text which the database could not store verbatim is refused up front
+ * with a 400: bytes that are not UTF-8, NUL characters (PostgreSQL text cannot
+ * hold them) and lone surrogates. `__proto__` and `constructor.prototype` keys
+ * are refused too, so no body can reach an object's prototype.
+ */
+/** Carries Fastify's own code for a malformed body, so errors.ts maps both alike. */
+class JsonSyntaxError extends Error {
+  readonly code = 'FST_ERR_CTP_INVALID_JSON_BODY';
+  readonly statusCode = 400;
+}
+
+export function parseJsonBody(body: Buffer): unknown {
+  if (!isUtf8(body)) throw invalid('The body is not valid UTF-8', { code: 'invalid_utf8' });
+  let parsed: unknown;
+  try {
+    parsed = secureJson.parse(body.toString('utf8'), undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch (error) {
+    throw new JsonSyntaxError(`The body is not valid JSON: ${(error as Error).message}`);
+  }
+  const problem = findUnstorableText(parsed, '');
+  if (problem) throw invalid(`${problem.path || 'body'} contains ${problem.what}, which cannot be stored`, { field: problem.path || 'body' });
+  return parsed;
+}
+
+function findUnstorableText(value: unknown, path: string): { path: string; what: string } | null {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return { path, what: 'a NUL character' };
+    if (!value.isWellFormed()) return { path, what: 'a lone UTF-16 surrogate' };
+    return null;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findUnstorableText(value[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      const keyPath = path ? `${path}.${key}` : key;
+      const found = findUnstorableText(key, keyPath) ?? findUnstorableText(inner, keyPath);
+      if (found) return found;
+    }
+  }
+  return null;
+}
