@@ -47,7 +47,13 @@ function validationDetails(error: FastifyError): Array<{ field: string; message:
     const field = [base, typeof extra === 'string' ? extra : typeof missing === 'string' ? missing : '']
       .filter(Boolean)
       .join('.');
-    const message = typeof extra === 'string' ? 'is not a known field' : (issue.message ?? 'is invalid');
+    const allowed = issue.params?.allowedValues;
+    const message =
+      typeof extra === 'string'
+        ? 'is not a known field'
+        : Array.isArray(allowed)
+          ? `must be one of: ${allowed.join(', ')}`
+          : (issue.message ?? 'is invalid');
     return { field: field || error.validationContext || 'body', message };
   });
 }

@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { StringEnum } from '../core/schema.ts';
 import { INCIDENT_STATUSES } from '../incidents/index.ts';
 
 /** Response shapes: they document the API and, through serialization, decide what leaves the server. */
@@ -31,7 +32,7 @@ export const IncidentJson = Type.Object({
   title: Type.String(),
   summary: Type.String(),
   severity: Type.String(),
-  status: Type.Union(INCIDENT_STATUSES.map((s) => Type.Literal(s))),
+  status: StringEnum(INCIDENT_STATUSES),
   services: Type.Array(Type.String()),
   roles: Type.Record(Type.String(), Type.String()),
   declaredAt: Time,

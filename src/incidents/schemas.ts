@@ -1,11 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum } from '../core/schema.ts';
 import { INCIDENT_STATUSES } from './lifecycle.ts';
 
 const Title = Type.String({ minLength: 1, maxLength: 200 });
 const Summary = Type.String({ maxLength: 20_000 });
 const ServiceId = Type.String({ minLength: 1, maxLength: 63 });
 const UserId = Type.String({ minLength: 1, maxLength: 63 });
-const Status = Type.Union(INCIDENT_STATUSES.map((s) => Type.Literal(s)));
+const Status = StringEnum(INCIDENT_STATUSES);
 
 export const DeclareInput = Type.Object(
   {

@@ -223,3 +223,19 @@ describe('HTTP protocol', () => {
     expect(response.headers.get('x-request-id')).toBe('trace-abc');
   });
 });
+
+describe('validation messages', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => t.stop());
+
+  it('names the allowed values of a bad enum once', async () => {
+    const response = await t.api('GET', '/api/v1/incidents?status=bogus');
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([
+      { field: 'status.0', message: 'must be one of: investigating, identified, mitigating, monitoring, resolved, closed' },
+    ]);
+  });
+});

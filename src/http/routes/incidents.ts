@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { withActor, type Services } from '../../core/context.ts';
+import { StringEnum } from '../../core/schema.ts';
 import { invalid } from '../../core/errors.ts';
 import {
   AcknowledgeInput,
@@ -30,7 +31,7 @@ import { IdParams, IncidentJson, ReminderJson, TimelineEntryJson, errorResponses
 
 const ListQuery = Type.Object(
   {
-    status: Type.Optional(Type.Array(Type.Union(INCIDENT_STATUSES.map((s) => Type.Literal(s))), { maxItems: 10 })),
+    status: Type.Optional(Type.Array(StringEnum(INCIDENT_STATUSES), { maxItems: 10 })),
     severity: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { maxItems: 20 })),
     service: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
     from: Type.Optional(Type.String({ format: 'date-time' })),

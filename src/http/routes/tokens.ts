@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorLabel } from '../../core/actor.ts';
 import type { Services } from '../../core/context.ts';
+import { StringEnum } from '../../core/schema.ts';
 import { ROLES, createApiToken, listApiTokens, revokeApiToken } from '../../auth/index.ts';
 import { presentToken } from '../presenters.ts';
 import { IdParams, TokenJson, errorResponses } from '../schemas.ts';
@@ -9,7 +10,7 @@ import { IdParams, TokenJson, errorResponses } from '../schemas.ts';
 const CreateTokenBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
-    role: Type.Union(ROLES.map((r) => Type.Literal(r))),
+    role: StringEnum(ROLES),
   },
   { additionalProperties: false },
 );

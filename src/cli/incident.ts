@@ -1,0 +1,300 @@
+import { isDuration, parseDuration } from '../core/duration.ts';
+import { segment, type ApiClient, type Query } from './client.ts';
+import { REMOTE_OPTIONS, type Command, type Group, type Invocation } from './command.ts';
+import { CliError, EXIT, UsageError } from './errors.ts';
+import { renderIncident, renderIncidentTable, type Incident, type Page, type TimelineEntry, type ViewContext } from './incident-view.ts';
+import { printLine } from './io.ts';
+import { styleFor } from './output.ts';
+import { connect, respond } from './remote.ts';
+
+const ID = { name: 'ID' } as const;
+const incidentPath = (id: string, rest = ''): string => `/incidents/${segment(id)}${rest}`;
+
+const viewOf = ({ io }: Invocation): ViewContext => ({ now: io.now(), timeZone: io.timeZone, style: styleFor(io) });
+
+function required(invocation: Invocation, name: string): string {
+  const value = invocation.options.string(name);
+  if (value === undefined || value.trim() === '') throw new UsageError(`missing --${name}`, invocation.usage);
+  return value;
+}
+
+function arg(invocation: Invocation, name: string): string {
+  const value = invocation.args[name];
+  // Declared positionals are checked while parsing; this only narrows the type.
+  if (value === undefined) throw new UsageError(`missing ${name}`, invocation.usage);
+  return value;
+}
+
+const declare: Command = {
+  kind: 'command',
+  name: 'declare',
+  summary: 'Declare an incident',
+  options: {
+    title: { type: 'string', value: 'TITLE', description: 'what is wrong, in a few words (required)' },
+    severity: { type: 'string', value: 'SEV', description: 'a severity id from the config, e.g. sev1 (required)' },
+    service: { type: 'string', value: 'SERVICE', multiple: true, description: 'an affected service id' },
+    summary: { type: 'string', value: 'TEXT', description: 'what is known so far' },
+    commander: { type: 'string', value: 'USER', description: 'the incident commander (a user id)' },
+    ...REMOTE_OPTIONS,
+  },
+  examples: ['firebreak incident declare --title "Checkout returns 502" --severity sev2 --service checkout'],
+  async run(invocation) {
+    const { options } = invocation;
+    const body = {
+      title: required(invocation, 'title'),
+      severity: required(invocation, 'severity'),
+      services: options.strings('service'),
+      summary: options.string('summary'),
+      commander: options.string('commander'),
+    };
+    const incident = await connect(invocation).post<Incident>('/incidents', body);
+    return respond(invocation, incident, () => `Declared ${incident.id} [${incident.severity}] ${incident.title}`);
+  },
+};
+
+const list: Command = {
+  kind: 'command',
+  name: 'list',
+  summary: 'List incidents, newest first',
+  options: {
+    status: { type: 'string', value: 'STATUS', multiple: true, description: 'only incidents in this status' },
+    severity: { type: 'string', value: 'SEV', multiple: true, description: 'only incidents of this severity' },
+    service: { type: 'string', value: 'SERVICE', description: 'only incidents affecting this service' },
+    since: { type: 'string', value: 'WHEN', description: 'declared at or after: an ISO time, or a duration ago such as 24h' },
+    until: { type: 'string', value: 'WHEN', description: 'declared before: an ISO time, or a duration ago' },
+    limit: { type: 'string', value: 'N', description: 'at most N incidents (per page with --all)' },
+    all: { type: 'boolean', description: 'follow pages until every matching incident is listed' },
+    ...REMOTE_OPTIONS,
+  },
+  examples: ['firebreak incident list --status investigating --status identified', 'firebreak incident list --since 24h --severity sev1 --all'],
+  async run(invocation) {
+    const query = listQuery(invocation);
+    const client = connect(invocation);
+    const page = invocation.options.flag('all') ? await fetchAllPages(client, query) : await client.get<Page<Incident>>('/incidents', query);
+    const code = respond(invocation, page, () => renderIncidentTable(page.items, viewOf(invocation)));
+    if (page.nextCursor && !invocation.options.flag('json')) {
+      printLine(invocation.io.stderr, 'More incidents match: add --all to list them all, or narrow with --since/--status/--severity.');
+    }
+    return code;
+  },
+};
+
+export function listQuery(invocation: Invocation): Query {
+  const { options, io } = invocation;
+  const now = io.now();
+  return {
+    status: options.strings('status'),
+    severity: options.strings('severity'),
+    service: options.string('service'),
+    from: optionalTime(invocation, 'since', now),
+    to: optionalTime(invocation, 'until', now),
+    limit: optionalLimit(invocation),
+  };
+}
+
+function optionalTime(invocation: Invocation, name: string, now: number): string | undefined {
+  const text = invocation.options.string(name);
+  if (text === undefined) return undefined;
+  const at = parseWhen(text, now);
+  if (at === undefined) {
+    throw new UsageError(`--${name} '${text}' is neither an ISO time (2024-05-01T14:00:00Z) nor a duration ago (24h, 7d)`, invocation.usage);
+  }
+  return new Date(at).toISOString();
+}
+
+/** An ISO date or time, or a duration meaning that long before now. */
+export function parseWhen(text: string, now: number): number | undefined {
+  if (isDuration(text)) return now - parseDuration(text);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return undefined;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : at;
+}
+
+function optionalLimit(invocation: Invocation): number | undefined {
+  const text = invocation.options.string('limit');
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`--limit must be a positive whole number, not '${text}'`, invocation.usage);
+  return Number(text);
+}
+
+async function fetchAllPages(client: ApiClient, query: Query): Promise<Page<Incident>> {
+  const items: Incident[] = [];
+  let cursor: string | undefined;
+  const seen = new Set<string>();
+  for (;;) {
+    const page = await client.get<Page<Incident>>('/incidents', { ...query, cursor });
+    items.push(...page.items);
+    if (!page.nextCursor) return { items, nextCursor: null };
+    if (seen.has(page.nextCursor)) {
+      throw new CliError(`the server returned cursor '${page.nextCursor}' twice; stopping instead of looping`, EXIT.failure);
+    }
+    seen.add(page.nextCursor);
+    cursor = page.nextCursor;
+  }
+}
+
+const show: Command = {
+  kind: 'command',
+  name: 'show',
+  summary: 'Show an incident: fields, SLA clocks, roles and timeline',
+  positionals: [ID],
+  options: { ...REMOTE_OPTIONS },
+  async run(invocation) {
+    const id = arg(invocation, 'ID');
+    const client = connect(invocation);
+    const [incident, timeline] = await Promise.all([
+      client.get<Incident>(incidentPath(id)),
+      client.get<{ items: TimelineEntry[] }>(incidentPath(id, '/timeline')),
+    ]);
+    return respond(invocation, { incident, timeline: timeline.items }, () => renderIncident(incident, timeline.items, viewOf(invocation)));
+  },
+};
+
+const ack: Command = {
+  kind: 'command',
+  name: 'ack',
+  summary: 'Acknowledge an incident (stops its initial-response clock)',
+  positionals: [ID],
+  options: { comment: { type: 'string', value: 'TEXT', description: 'a note for the timeline' }, ...REMOTE_OPTIONS },
+  async run(invocation) {
+    const id = arg(invocation, 'ID');
+    const incident = await connect(invocation).post<Incident>(incidentPath(id, '/ack'), { comment: invocation.options.string('comment') });
+    return respond(invocation, incident, () => `Acknowledged ${id}`);
+  },
+};
+
+const status: Command = {
+  kind: 'command',
+  name: 'status',
+  summary: 'Move an incident to another status',
+  positionals: [ID, { name: 'STATUS' }],
+  options: { ...REMOTE_OPTIONS },
+  examples: ['firebreak incident status 01HXYZ mitigating'],
+  async run(invocation) {
+    const id = arg(invocation, 'ID');
+    const incident = await connect(invocation).patch<Incident>(incidentPath(id), { status: arg(invocation, 'STATUS') });
+    return respond(invocation, incident, () => describeStatus(incident));
+  },
+};
+
+function describeStatus(incident: Incident): string {
+  const next = incident.allowedTransitions.length > 0 ? ` (next: ${incident.allowedTransitions.join(', ')})` : '';
+  return `${incident.id} is now ${incident.status}${next}`;
+}
+
+const update: Command = {
+  kind: 'command',
+  name: 'update',
+  summary: 'Post a stakeholder update',
+  positionals: [ID, { name: 'MESSAGE', rest: true }],
+  options: { public: { type: 'boolean', description: 'also publish it on the public status page' }, ...REMOTE_OPTIONS },
+  examples: ['firebreak incident update 01HXYZ "Failover done, error rate falling" --public'],
+  async run(invocation) {
+    const id = arg(invocation, 'ID');
+    const isPublic = invocation.options.flag('public');
+    const result = await postUpdate(connect(invocation), id, arg(invocation, 'MESSAGE'), isPublic);
+    return respond(invocation, result, () => `Posted ${isPublic ? 'a public' : 'an internal'} update to ${id}`);
+  },
+};
+
+const postUpdate = (client: ApiClient, id: string, message: string, isPublic: boolean): Promise<unknown> =>
+  client.post<unknown>(incidentPath(id, '/updates'), { message, public: isPublic });
+
+const edit: Command = {
+  kind: 'command',
+  name: 'edit',
+  summary: "Change an incident's title, severity, summary or services",
+  positionals: [ID],
+  options: {
+    title: { type: 'string', value: 'TITLE', description: 'new title' },
+    severity: { type: 'string', value: 'SEV', description: 'new severity id' },
+    summary: { type: 'string', value: 'TEXT', description: 'new summary' },
+    service: { type: 'string', value: 'SERVICE', multiple: true, description: 'the affected services (replaces the list)' },
+    ...REMOTE_OPTIONS,
+  },
+  async run(invocation) {
+    const { options } = invocation;
+    const id = arg(invocation, 'ID');
+    const changes = {
+      title: options.string('title'),
+      severity: options.string('severity'),
+      summary: options.string('summary'),
+      services: options.has('service') ? options.strings('service') : undefined,
+    };
+    if (Object.values(changes).every((value) => value === undefined)) {
+      throw new UsageError('nothing to change: give --title, --severity, --summary or --service', invocation.usage);
+    }
+    const incident = await connect(invocation).patch<Incident>(incidentPath(id), changes);
+    return respond(invocation, incident, () => `Updated ${id}`);
+  },
+};
+
+const note: Command = {
+  kind: 'command',
+  name: 'note',
+  summary: "Add a note to an incident's timeline",
+  positionals: [ID, { name: 'TEXT', rest: true }],
+  options: { ...REMOTE_OPTIONS },
+  async run(invocation) {
+    const id = arg(invocation, 'ID');
+    const entry = await connect(invocation).post<unknown>(incidentPath(id, '/notes'), { text: arg(invocation, 'TEXT') });
+    return respond(invocation, entry, () => `Added a note to ${id}`);
+  },
+};
+
+const assign: Command = {
+  kind: 'command',
+  name: 'assign',
+  summary: 'Give an incident role (commander, scribe, …) to a user',
+  positionals: [ID, { name: 'ROLE' }, { name: 'USER' }],
+  options: { ...REMOTE_OPTIONS },
+  examples: ['firebreak incident assign 01HXYZ commander alice'],
+  async run(invocation) {
+    const id = arg(invocation, 'ID');
+    const role = arg(invocation, 'ROLE');
+    const user = arg(invocation, 'USER');
+    const result = await connect(invocation).put<unknown>(incidentPath(id, `/roles/${segment(role)}`), { assignee: user });
+    return respond(invocation, result, () => `${role} of ${id} is now ${user}`);
+  },
+};
+
+const unassign: Command = {
+  kind: 'command',
+  name: 'unassign',
+  summary: 'Clear an incident role',
+  positionals: [ID, { name: 'ROLE' }],
+  options: { ...REMOTE_OPTIONS },
+  async run(invocation) {
+    const id = arg(invocation, 'ID');
+    const role = arg(invocation, 'ROLE');
+    const result = await connect(invocation).delete<unknown>(incidentPath(id, `/roles/${segment(role)}`));
+    return respond(invocation, result, () => `${id} has no ${role} now`);
+  },
+};
+
+const resolve: Command = {
+  kind: 'command',
+  name: 'resolve',
+  summary: 'Resolve an incident, optionally posting a final update first',
+  positionals: [ID],
+  options: {
+    message: { type: 'string', value: 'TEXT', description: 'a final stakeholder update, posted before resolving' },
+    public: { type: 'boolean', description: 'publish that update on the public status page' },
+    ...REMOTE_OPTIONS,
+  },
+  async run(invocation) {
+    const id = arg(invocation, 'ID');
+    const client = connect(invocation);
+    const message = invocation.options.string('message');
+    if (message !== undefined) await postUpdate(client, id, message, invocation.options.flag('public'));
+    const incident = await client.patch<Incident>(incidentPath(id), { status: 'resolved' });
+    return respond(invocation, incident, () => `Resolved ${id}`);
+  },
+};
+
+export const incidentGroup: Group = {
+  kind: 'group',
+  name: 'incident',
+  summary: 'Declare, inspect and drive incidents',
+  children: [declare, list, show, ack, status, update, edit, note, assign, unassign, resolve],
+};
