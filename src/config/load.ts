@@ -65,6 +65,7 @@ function buildConfig(file: ConfigFile, source: Config['source']): Config {
     teams: file.teams,
     services: file.services,
     businessHours: file.businessHours ?? DEFAULT_BUSINESS_HOURS,
+    alerts: file.alerts ?? { catalog: [], routes: [], inhibitRules: [], reopenWindow: '30m' },
     source,
     severity: (id: string) => severityById.get(id.toLowerCase()),
     service: (id: string) => serviceById.get(id),

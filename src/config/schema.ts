@@ -73,10 +73,15 @@ export const Team = Type.Object(
   { additionalProperties: false },
 );
 
+export const OnAllAlertsResolved = Type.Union([Type.Literal('monitoring'), Type.Literal('resolve'), Type.Literal('none')], {
+  description: 'what an incident opened by alerts does once all its alerts resolve',
+});
+
 export const Service = Type.Object(
   {
     id: Id,
     name: Type.String({ minLength: 1 }),
+    onAllAlertsResolved: Type.Optional(OnAllAlertsResolved),
     description: Type.Optional(Type.String()),
     team: Type.Optional(Id),
   },
@@ -105,6 +110,62 @@ export const BusinessHours = Type.Object(
   { additionalProperties: false },
 );
 
+const MatcherList = Type.Array(Type.String({ minLength: 1, maxLength: 2000, description: 'an Alertmanager matcher such as severity="critical" or job=~"api.*"' }), {
+  default: [],
+});
+const LabelNames = Type.Array(Type.String({ minLength: 1, maxLength: 256 }));
+
+export const AlertCatalogEntry = Type.Object(
+  {
+    alert: Type.Optional(Type.String({ minLength: 1, description: 'the alert name (alertname label, or the summary of a PagerDuty event)' })),
+    matchers: Type.Optional(MatcherList),
+    severity: Type.Optional(SeverityId),
+    service: Type.Optional(Id),
+    title: Type.Optional(Type.String({ minLength: 1, description: 'Liquid template of the incident title; labels, annotations, summary are available' })),
+    summary: Type.Optional(Type.String({ description: 'Liquid template of the incident summary' })),
+    runbook: Type.Optional(Type.String({ minLength: 1 })),
+    groupBy: Type.Optional(LabelNames),
+  },
+  { additionalProperties: false },
+);
+
+export const AlertRoute = Type.Object(
+  {
+    matchers: MatcherList,
+    service: Type.Optional(Id),
+    team: Type.Optional(Id),
+    severity: Type.Optional(SeverityId),
+    drop: Type.Optional(Type.Boolean({ description: 'store the alert but never open an incident for it' })),
+    continue: Type.Optional(Type.Boolean({ description: 'keep evaluating later routes after this one matched' })),
+  },
+  { additionalProperties: false },
+);
+
+export const InhibitRule = Type.Object(
+  {
+    sourceMatchers: MatcherList,
+    targetMatchers: MatcherList,
+    equal: Type.Optional(LabelNames),
+  },
+  { additionalProperties: false },
+);
+
+export const AlertsSettings = Type.Object(
+  {
+    catalog: Type.Array(AlertCatalogEntry, { default: [] }),
+    routes: Type.Array(AlertRoute, { default: [] }),
+    inhibitRules: Type.Array(InhibitRule, { default: [] }),
+    severityLabels: Type.Optional(Type.Record(Type.String({ minLength: 1 }), SeverityId, {
+      description: 'source severity word (critical, warning, info …) → severity id, for alerts the catalog does not know',
+    })),
+    defaultSeverity: Type.Optional(SeverityId),
+    defaultService: Type.Optional(Id),
+    groupBy: Type.Optional(LabelNames),
+    reopenWindow: Type.String({ default: '30m', pattern: '^(\\d+(\\.\\d+)?(ms|s|m|h|d|w))+$', description: 'a group that fires again this soon after its incident resolved reopens it' }),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigFile = Type.Object(
   {
     version: Type.Literal(1),
@@ -115,6 +176,7 @@ export const ConfigFile = Type.Object(
     teams: Type.Array(Team, { default: [] }),
     services: Type.Array(Service, { default: [] }),
     businessHours: Type.Optional(BusinessHours),
+    alerts: Type.Optional(AlertsSettings),
   },
   { additionalProperties: false },
 );
@@ -129,6 +191,11 @@ export type User = Static<typeof User>;
 export type Team = Static<typeof Team>;
 export type Service = Static<typeof Service>;
 export type BusinessHours = Static<typeof BusinessHours>;
+export type AlertCatalogEntry = Static<typeof AlertCatalogEntry>;
+export type AlertRoute = Static<typeof AlertRoute>;
+export type InhibitRule = Static<typeof InhibitRule>;
+export type AlertsSettings = Static<typeof AlertsSettings>;
+export type OnAllAlertsResolved = Static<typeof OnAllAlertsResolved>;
 
 export const SLA_CLOCK_KINDS: readonly SlaClockKind[] = [
   'initialResponse',
@@ -151,6 +218,7 @@ export interface Config {
   readonly teams: readonly Team[];
   readonly services: readonly Service[];
   readonly businessHours: BusinessHours;
+  readonly alerts: AlertsSettings;
   /** Where it was read from, and a digest of its text, so reloads can say what changed. */
   readonly source: { path: string | null; sha256: string; loadedAt: number };
   severity(id: string): SeverityLevel | undefined;

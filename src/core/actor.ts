@@ -4,6 +4,7 @@ export type Role = 'admin' | 'responder' | 'viewer' | 'runner';
 export type Actor =
   | { kind: 'token'; id: string; name: string; role: Role }
   | { kind: 'user'; id: string; name: string; role: Role }
+  | { kind: 'integration'; id: string; name: string; role: 'responder' }
   | { kind: 'system'; id: 'system'; name: string; role: 'admin' };
 
 export const systemActor = (name = 'firebreak'): Actor => ({ kind: 'system', id: 'system', name, role: 'admin' });

@@ -3,7 +3,7 @@ import type { Context } from '../core/context.ts';
 import type { IncidentRecord, Tx } from '../store/index.ts';
 import { cancelClocks, meetClocks, recomputeClocks, restartCadence } from './clocks.ts';
 import { assertTransition, stage, type IncidentStatus } from './lifecycle.ts';
-import { mutateIncident } from './mutate.ts';
+import { mutateIncident, mutateIncidentIn } from './mutate.ts';
 import type { ChangeInput } from './schemas.ts';
 import { appendTimeline } from './timeline.ts';
 import { requireServices, requireSeverity } from './validate.ts';
@@ -51,6 +51,13 @@ async function changeSeverity(ctx: Context, tx: Tx, current: IncidentRecord, sev
     clocks: changes,
   });
   return next;
+}
+
+/** Moves the status inside the caller's transaction (alerts resolving or firing again). */
+export async function changeStatusIn(ctx: Context, tx: Tx, id: string, status: IncidentStatus): Promise<IncidentRecord> {
+  return mutateIncidentIn(ctx, tx, id, undefined, async (current) =>
+    current.status === status ? current : changeStatus(ctx, tx, current, status),
+  );
 }
 
 async function changeStatus(ctx: Context, tx: Tx, current: IncidentRecord, status: IncidentStatus): Promise<IncidentRecord> {

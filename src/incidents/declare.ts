@@ -1,7 +1,7 @@
 import { actorLabel } from '../core/actor.ts';
 import type { Context } from '../core/context.ts';
 import { invalid } from '../core/errors.ts';
-import type { IncidentRecord } from '../store/index.ts';
+import type { IncidentRecord, Tx } from '../store/index.ts';
 import { startClocks } from './clocks.ts';
 import type { DeclareInput } from './schemas.ts';
 import { appendTimeline } from './timeline.ts';
@@ -10,6 +10,11 @@ import { requireRole, requireServices, requireSeverity, requireUser } from './va
 export const COMMANDER_ROLE = 'commander';
 
 export async function declareIncident(ctx: Context, input: DeclareInput): Promise<IncidentRecord> {
+  return ctx.store.transaction((tx) => declareIncidentIn(ctx, tx, input));
+}
+
+/** Declares inside a transaction the caller owns, e.g. alert ingest opening an incident in its batch. */
+export async function declareIncidentIn(ctx: Context, tx: Tx, input: DeclareInput): Promise<IncidentRecord> {
   const config = ctx.config();
   const severity = requireSeverity(config, input.severity);
   const services = requireServices(config, input.services ?? []);
@@ -40,8 +45,7 @@ export async function declareIncident(ctx: Context, input: DeclareInput): Promis
     updatedAt: now,
     version: 1,
   };
-  await ctx.store.transaction(async (tx) => {
-    await tx.incidents.insert(incident);
+  await tx.incidents.insert(incident);
     await appendTimeline(ctx, tx, incident.id, 'declared', `Declared ${severity.id} (${severity.name}): ${incident.title}`, {
       severity: severity.id,
       services,
@@ -54,6 +58,5 @@ export async function declareIncident(ctx: Context, input: DeclareInput): Promis
       incidentId: incident.id,
       data: { id: incident.id, title: incident.title, severity: severity.id, services },
     });
-  });
   return incident;
 }

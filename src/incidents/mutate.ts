@@ -20,26 +20,7 @@ export async function mutateIncident(
 ): Promise<IncidentRecord> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await ctx.store.transaction(async (tx) => {
-        const current = await tx.incidents.getForUpdate(id);
-        if (!current) throw notFound('Incident', id);
-        if (expectedVersion !== undefined && current.version !== expectedVersion) {
-          throw new DomainError('conflict', `Incident ${id} changed since you read it (version ${current.version}, yours ${expectedVersion})`, {
-            currentVersion: current.version,
-          });
-        }
-        const next = await change(current, tx);
-        if (next === current) return current;
-        const written = { ...next, version: current.version + 1, updatedAt: ctx.clock.now() };
-        if (!(await tx.incidents.replace(written))) throw new StaleWrite();
-        await ctx.events.record(tx, {
-          at: written.updatedAt,
-          type: 'incident.changed',
-          incidentId: id,
-          data: { id, version: written.version, status: written.status, severity: written.severity },
-        });
-        return written;
-      });
+      return await ctx.store.transaction((tx) => mutateIncidentIn(ctx, tx, id, expectedVersion, change));
     } catch (error) {
       if (!(error instanceof StaleWrite)) throw error;
       if (expectedVersion !== undefined || attempt >= RETRIES) {
@@ -47,4 +28,32 @@ export async function mutateIncident(
       }
     }
   }
+}
+
+/** The same inside a transaction the caller owns (alert ingest changes incidents in its batch). */
+export async function mutateIncidentIn(
+  ctx: Context,
+  tx: Tx,
+  id: string,
+  expectedVersion: number | undefined,
+  change: (current: IncidentRecord, tx: Tx) => Promise<IncidentRecord>,
+): Promise<IncidentRecord> {
+  const current = await tx.incidents.getForUpdate(id);
+  if (!current) throw notFound('Incident', id);
+  if (expectedVersion !== undefined && current.version !== expectedVersion) {
+    throw new DomainError('conflict', `Incident ${id} changed since you read it (version ${current.version}, yours ${expectedVersion})`, {
+      currentVersion: current.version,
+    });
+  }
+  const next = await change(current, tx);
+  if (next === current) return current;
+  const written = { ...next, version: current.version + 1, updatedAt: ctx.clock.now() };
+  if (!(await tx.incidents.replace(written))) throw new StaleWrite();
+  await ctx.events.record(tx, {
+    at: written.updatedAt,
+    type: 'incident.changed',
+    incidentId: id,
+    data: { id, version: written.version, status: written.status, severity: written.severity },
+  });
+  return written;
 }

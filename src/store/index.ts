@@ -7,6 +7,9 @@ import { IncidentRepository } from './repositories/incidents.ts';
 import { TimelineRepository } from './repositories/timeline.ts';
 import { TimerRepository } from './repositories/timers.ts';
 import { ApiTokenRepository } from './repositories/tokens.ts';
+import { AlertRepository } from './repositories/alerts.ts';
+import { IntegrationRepository } from './repositories/integrations.ts';
+import { SilenceRepository } from './repositories/silences.ts';
 import type { Database } from './schema.ts';
 
 export type { ConnectOptions, Dialect } from './connect.ts';
@@ -17,6 +20,9 @@ export type { SlaClockRecord, ClockState } from './repositories/clocks.ts';
 export type { TimerRecord, NewTimer } from './repositories/timers.ts';
 export type { ApiTokenRecord } from './repositories/tokens.ts';
 export type { StoredEvent, NewEvent } from './repositories/events.ts';
+export type { IntegrationRecord } from './repositories/integrations.ts';
+export type { AlertRecord, AlertStatus, AlertHistoryEntry, AlertFilter } from './repositories/alerts.ts';
+export type { SilenceRecord, MaintenanceWindowRecord, StoredMatcher } from './repositories/silences.ts';
 
 export interface Repositories {
   incidents: IncidentRepository;
@@ -25,6 +31,9 @@ export interface Repositories {
   timers: TimerRepository;
   tokens: ApiTokenRepository;
   events: EventRepository;
+  integrations: IntegrationRepository;
+  alerts: AlertRepository;
+  silences: SilenceRepository;
 }
 
 /** A unit of work: repositories bound to one transaction, plus hooks that run after it commits. */
@@ -44,6 +53,9 @@ function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
     timers: new TimerRepository(db, dialect),
     tokens: new ApiTokenRepository(db),
     events: new EventRepository(db),
+    integrations: new IntegrationRepository(db),
+    alerts: new AlertRepository(db),
+    silences: new SilenceRepository(db),
   };
 }
 

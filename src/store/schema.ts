@@ -82,6 +82,82 @@ export interface EventsTable {
   data: string; // JSON
 }
 
+export interface IntegrationsTable {
+  id: string;
+  kind: string;
+  name: string;
+  service: string | null;
+  mapping: string | null; // JSON, generic integrations only
+  key_hash: string;
+  key_prefix: string;
+  created_at: number;
+  created_by: string;
+  deleted_at: number | null;
+}
+
+export interface AlertsTable {
+  id: string;
+  integration_id: string;
+  dedup_key: string;
+  name: string;
+  status: string; // firing | resolved | acknowledged
+  severity: string;
+  service: string | null;
+  summary: string;
+  labels: string; // JSON
+  annotations: string; // JSON
+  details: string; // JSON
+  group_key: string;
+  runbook: string | null;
+  generator_url: string | null;
+  starts_at: number | null;
+  ends_at: number | null;
+  first_seen_at: number;
+  last_seen_at: number;
+  last_change_at: number;
+  count: number;
+  suppressed_by: string | null; // silence:<id> | inhibited:<alert id> | maintenance:<id> | dropped
+  incident_id: string | null;
+}
+
+export interface AlertHistoryTable {
+  id: string;
+  alert_id: string;
+  at: number;
+  kind: string;
+  text: string;
+  data: string;
+}
+
+export interface AlertGroupsTable {
+  service: string;
+  group_key: string;
+  incident_id: string;
+  updated_at: number;
+}
+
+export interface SilencesTable {
+  id: string;
+  matchers: string; // JSON Matcher[]
+  starts_at: number;
+  ends_at: number;
+  created_by: string;
+  comment: string;
+  created_at: number;
+  expired_at: number | null;
+}
+
+export interface MaintenanceWindowsTable {
+  id: string;
+  service: string;
+  starts_at: number;
+  ends_at: number;
+  created_by: string;
+  comment: string;
+  created_at: number;
+  cancelled_at: number | null;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   timeline: TimelineTable;
@@ -89,4 +165,10 @@ export interface Database {
   timers: TimersTable;
   api_tokens: ApiTokensTable;
   events: EventsTable;
+  integrations: IntegrationsTable;
+  alerts: AlertsTable;
+  alert_history: AlertHistoryTable;
+  alert_groups: AlertGroupsTable;
+  silences: SilencesTable;
+  maintenance_windows: MaintenanceWindowsTable;
 }

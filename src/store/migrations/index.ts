@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../connect.ts';
 import * as foundation from './0001_foundation.ts';
+import * as alerts from './0002_alerts.ts';
 
 export interface Migration {
   name: string;
@@ -9,4 +10,7 @@ export interface Migration {
 }
 
 /** Forward-only, in order, for both engines. Append; never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [{ name: '0001_foundation', up: foundation.up }];
+export const MIGRATIONS: readonly Migration[] = [
+  { name: '0001_foundation', up: foundation.up },
+  { name: '0002_alerts', up: alerts.up },
+];
