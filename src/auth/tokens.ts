@@ -43,7 +43,7 @@ export async function createApiToken(
   clock: Clock,
 ): Promise<{ token: string; record: TokenSummary }> {
   const name = input.name.trim();
-  if (name === '' || name.length > 100) throw invalid('A token needs a name of 1 to 100 characters', { field: 'name' });
+  if (name === '' || [...name].length > 100) throw invalid('A token needs a name of 1 to 100 characters', { field: 'name' });
   if (!isRole(input.role)) throw invalid(`Unknown role "${input.role}"`, { field: 'role', allowed: ROLES });
   if (input.secret !== undefined && input.secret.length < 16) {
     throw invalid('A token must be at least 16 characters long', { field: 'token' });

@@ -1,13 +1,13 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { authenticate, authorize, type Action } from '../auth/index.ts';
 import type { Actor } from '../core/actor.ts';
 import type { Services } from '../core/context.ts';
-import { unauthenticated } from '../core/errors.ts';
+import { invalid, unauthenticated } from '../core/errors.ts';
 import type { Metrics } from '../observability/index.ts';
 import { errorBody, sendError } from './errors.ts';
-import { parseJsonBody } from './json.ts';
+import { findUnstorableText, parseJsonBody } from './json.ts';
 import { configRoutes, type ConfigReloader } from './routes/config.ts';
 import { eventRoutes, type SseConnections } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -51,6 +51,17 @@ export async function createApp(options: AppOptions): Promise<App> {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
     },
     routerOptions: { maxParamLength: 200 },
+    // Requests the router cannot even read (a bad %-escape, an over-long segment) still get the envelope.
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      void (reply as FastifyReply).status(status).send(errorBody(status === 414 ? 'uri_too_long' : 'bad_url', error.message));
+    },
+    // Malformed HTTP framing never reaches Fastify's handlers; answer it in the same shape.
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) return;
+      const body = JSON.stringify(errorBody('bad_request', `Malformed HTTP request: ${(error as { code?: string }).code ?? error.message}`));
+      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only: a text body is a mistake the caller should hear about (415).
@@ -84,6 +95,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     if (!actor) throw unauthenticated('The API token is unknown or revoked');
     authorize(actor, action);
     request.actor = actor;
+  });
+  // Path and query text reach SQL as parameters; refuse what the database cannot compare (NUL, lone surrogates).
+  app.addHook('preValidation', async (request) => {
+    const problem = findUnstorableText(request.params, 'path') ?? findUnstorableText(request.query, 'query');
+    if (problem) throw invalid(`${problem.path} contains ${problem.what}`, { field: problem.path });
   });
   // A POST without a body (`firebreak incident ack`, curl -X POST) means "no options".
   app.addHook('preValidation', async (request) => {

@@ -28,24 +28,21 @@ export function parseJsonBody(body: Buffer): unknown {
   return parsed;
 }
 
-function findUnstorableText(value: unknown, path: string): { path: string; what: string } | null {
-  if (typeof value === 'string') {
-    if (value.includes('\u0000')) return { path, what: 'a NUL character' };
-    if (!value.isWellFormed()) return { path, what: 'a lone UTF-16 surrogate' };
-    return null;
-  }
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findUnstorableText(value[i], `${path}[${i}]`);
-      if (found) return found;
-    }
-    return null;
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [key, inner] of Object.entries(value)) {
-      const keyPath = path ? `${path}.${key}` : key;
-      const found = findUnstorableText(key, keyPath) ?? findUnstorableText(inner, keyPath);
-      if (found) return found;
+/** Walks the parsed value without recursion: a body may nest thousands of levels deep. */
+export function findUnstorableText(root: unknown, rootPath: string): { path: string; what: string } | null {
+  const stack: Array<{ value: unknown; path: string }> = [{ value: root, path: rootPath }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return { path, what: 'a NUL character' };
+      if (!value.isWellFormed()) return { path, what: 'a lone UTF-16 surrogate' };
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: `${path}[${i}]` });
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) {
+        const keyPath = path ? `${path}.${key}` : key;
+        stack.push({ value: inner, path: keyPath }, { value: key, path: keyPath });
+      }
     }
   }
   return null;

@@ -10,6 +10,7 @@ import type { NoteInput, ReminderInput, StakeholderUpdateInput } from './schemas
 import { appendTimeline } from './timeline.ts';
 
 export const REMINDER_TIMER = 'incident.reminder';
+const MAX_REMINDER_MS = 366 * 86_400_000;
 
 /** A stakeholder update: on the timeline, meets the notification clock and restarts the update cadence. */
 export async function postStakeholderUpdate(
@@ -55,6 +56,9 @@ export async function scheduleReminder(ctx: Context, incidentId: string, input: 
   }
   const dueAt = input.at !== undefined ? Date.parse(input.at) : now + parseDuration(input.in!);
   if (!Number.isFinite(dueAt)) throw invalid(`"${input.at}" is not a time`, { field: 'at' });
+  if (dueAt > now + MAX_REMINDER_MS || dueAt < now - MAX_REMINDER_MS) {
+    throw invalid('A reminder must fall within a year from now', { field: input.at !== undefined ? 'at' : 'in' });
+  }
   const reminder: Reminder = { id: ctx.newId(), incidentId, dueAt, message: input.message };
   await ctx.store.transaction(async (tx) => {
     if (!(await tx.incidents.get(incidentId))) throw notFound('Incident', incidentId);

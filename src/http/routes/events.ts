@@ -10,7 +10,7 @@ export type SseConnections = Set<ServerResponse>;
 const EventsQuery = Type.Object(
   {
     incident: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'only events of this incident' })),
-    since: Type.Optional(Type.Integer({ minimum: 0, description: 'replay events after this sequence number (as Last-Event-ID)' })),
+    since: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'replay events after this sequence number (as Last-Event-ID)' })),
   },
   { additionalProperties: false },
 );
