@@ -3,6 +3,7 @@ import type { NewEvent, Store, StoredEvent, Tx } from '../store/index.ts';
 export type { StoredEvent as LiveEvent } from '../store/index.ts';
 
 const CHANNEL = 'firebreak_events';
+const NOTIFY_CHUNK = 400;
 
 type Listener = (event: StoredEvent) => void;
 
@@ -13,7 +14,11 @@ type Listener = (event: StoredEvent) => void;
  */
 export class Events {
   private readonly listeners = new Set<Listener>();
+  private readonly unannounced = new WeakMap<Tx, number[]>();
   private stopListening: (() => Promise<void>) | null = null;
+  /** Recently published sequence numbers, so catching up after a reconnect repeats nothing. */
+  private readonly published = new Set<number>();
+  private highestSeen = 0;
 
   constructor(
     private readonly store: Store,
@@ -24,7 +29,19 @@ export class Events {
   async record(tx: Tx, event: NewEvent): Promise<StoredEvent> {
     const stored = await tx.events.append(event);
     tx.afterCommit(() => this.publish(stored));
-    await tx.notify(CHANNEL, JSON.stringify({ seq: stored.seq, origin: this.instanceId }));
+    let pending = this.unannounced.get(tx);
+    if (!pending) {
+      const seqs: number[] = [];
+      pending = seqs;
+      this.unannounced.set(tx, seqs);
+      // One NOTIFY per transaction (in chunks under PostgreSQL's 8,000-byte payload limit), not one per event.
+      tx.beforeCommit(async () => {
+        for (let i = 0; i < seqs.length; i += NOTIFY_CHUNK) {
+          await tx.notify(CHANNEL, JSON.stringify({ seqs: seqs.slice(i, i + NOTIFY_CHUNK), origin: this.instanceId }));
+        }
+      });
+    }
+    pending.push(stored.seq);
     return stored;
   }
 
@@ -39,7 +56,12 @@ export class Events {
 
   async start(): Promise<void> {
     if (this.stopListening) return;
-    this.stopListening = await this.store.listen(CHANNEL, (payload) => void this.onNotification(payload));
+    this.highestSeen = await this.store.repos.events.latestSeq();
+    this.stopListening = await this.store.listen(
+      CHANNEL,
+      (payload) => void this.onNotification(payload),
+      () => void this.catchUp(),
+    );
   }
 
   async stop(): Promise<void> {
@@ -49,18 +71,36 @@ export class Events {
   }
 
   private async onNotification(payload: string): Promise<void> {
-    let message: { seq?: unknown; origin?: unknown };
+    let message: { seqs?: unknown; origin?: unknown };
     try {
       message = JSON.parse(payload) as typeof message;
     } catch {
       return;
     }
-    if (message.origin === this.instanceId || typeof message.seq !== 'number') return;
-    const event = await this.store.repos.events.get(message.seq).catch(() => undefined);
-    if (event) this.publish(event);
+    if (message.origin === this.instanceId || !Array.isArray(message.seqs)) return;
+    const seqs = message.seqs.filter((seq): seq is number => Number.isSafeInteger(seq));
+    const events = await this.store.repos.events.bySeqs(seqs).catch(() => []);
+    for (const event of events) this.publish(event);
+  }
+
+  /** Notifications sent while the LISTEN connection was down are lost; the rows are not. */
+  private async catchUp(): Promise<void> {
+    try {
+      for (;;) {
+        const missed = await this.store.repos.events.after(this.highestSeen, 1000);
+        for (const event of missed) this.publish(event);
+        if (missed.length < 1000) return;
+      }
+    } catch {
+      // The next reconnection tries again.
+    }
   }
 
   private publish(event: StoredEvent): void {
+    if (this.published.has(event.seq)) return;
+    this.published.add(event.seq);
+    if (this.published.size > 10_000) this.published.delete(this.published.values().next().value!);
+    this.highestSeen = Math.max(this.highestSeen, event.seq);
     for (const listener of this.listeners) {
       try {
         listener(event);

@@ -14,6 +14,11 @@ export interface ConnectOptions {
   dataDir?: string | undefined;
   /** Pool size for PostgreSQL. */
   poolSize?: number;
+  /**
+   * A pooled PostgreSQL connection failed while idle (a restart, a failover, a
+   * terminated backend). The pool replaces it; this only gets to say so.
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 export interface Connection {
@@ -41,6 +46,8 @@ export function connect(options: ConnectOptions): Connection {
             : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
       },
     });
+    // Without a listener an idle connection's error would end the process.
+    pool.on('error', (error) => options.onConnectionError?.(error));
     const url = new URL(options.databaseUrl);
     return {
       dialect: 'postgres',
@@ -60,10 +67,31 @@ export function connect(options: ConnectOptions): Connection {
   sqlite.pragma('busy_timeout = 5000');
   return {
     dialect: 'sqlite',
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
     pool: null,
     describe: `sqlite:${file}`,
   };
+}
+
+/**
+ * Kysely prepares every statement anew; with better-sqlite3 preparing costs
+ * more than running most of our queries, so keep the prepared ones by SQL text.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  const prepare = (source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      statement = sqlite.prepare(source);
+      // Generated SQL varies with list lengths (`in (?, ?, …)`); keep the cache bounded.
+      if (cache.size >= 2000) cache.delete(cache.keys().next().value!);
+      cache.set(source, statement);
+    }
+    return statement;
+  };
+  return new Proxy(sqlite, {
+    get: (target, property, receiver) => (property === 'prepare' ? prepare : Reflect.get(target, property, receiver)),
+  });
 }
 
 export async function migrate(connection: Connection): Promise<string[]> {

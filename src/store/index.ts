@@ -39,10 +39,17 @@ export interface Repositories {
 /** A unit of work: repositories bound to one transaction, plus hooks that run after it commits. */
 export interface Tx extends Repositories {
   afterCommit(callback: () => void): void;
+  /** Runs at the end of the unit of work, still inside the transaction. */
+  beforeCommit(callback: () => Promise<void>): void;
   /** Runs `work` so that its failure undoes only its own writes. */
   savepoint<T>(work: () => Promise<T>): Promise<T>;
   /** PostgreSQL NOTIFY, delivered only if the transaction commits; nothing on SQLite. */
   notify(channel: string, payload: string): Promise<void>;
+  /**
+   * Serialises transactions that touch the same logical thing (an alert group)
+   * across instances until this transaction ends. SQLite has one writer anyway.
+   */
+  lock(key: string): Promise<void>;
 }
 
 function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
@@ -68,6 +75,7 @@ export class Store {
     readonly db: Kysely<Database>,
     private readonly pool: pg.Pool | null,
     readonly describe: string,
+    private readonly onConnectionError: ((error: Error) => void) | undefined,
   ) {
     this.repos = repositories(db, dialect);
   }
@@ -81,16 +89,18 @@ export class Store {
       await connection.db.destroy();
       throw error;
     }
-    return new Store(connection.dialect, connection.db, connection.pool, connection.describe);
+    return new Store(connection.dialect, connection.db, connection.pool, connection.describe, options.onConnectionError);
   }
 
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const callbacks: Array<() => void> = [];
     const result = await this.db.transaction().execute(async (trx) => {
       let savepoints = 0;
+      const finishing: Array<() => Promise<void>> = [];
       const tx: Tx = {
         ...repositories(trx, this.dialect),
         afterCommit: (callback) => callbacks.push(callback),
+        beforeCommit: (callback) => finishing.push(callback),
         savepoint: async (inner) => {
           const name = sql.raw(`sp_${++savepoints}`);
           await sql`savepoint ${name}`.execute(trx);
@@ -107,30 +117,75 @@ export class Store {
         notify: async (channel, payload) => {
           if (this.dialect === 'postgres') await sql`select pg_notify(${channel}, ${payload})`.execute(trx);
         },
+        lock: async (key) => {
+          if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
+        },
       };
-      return work(tx);
+      const value = await work(tx);
+      for (const finish of finishing) await finish();
+      return value;
     });
     for (const callback of callbacks) callback();
     return result;
   }
 
   /**
-   * PostgreSQL LISTEN on a dedicated connection; returns a function that stops
+   * PostgreSQL LISTEN on a dedicated connection that reconnects (with backoff)
+   * when the database drops it; `onReconnect` runs after each reconnection, for
+   * the caller to catch up on what it missed. Returns a function that stops
    * listening. On SQLite there is only one process, so there is nothing to hear.
    */
-  async listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
-    if (!this.pool) return async () => {};
-    const client = await this.pool.connect();
-    client.on('notification', (message) => {
-      if (message.channel === channel) onMessage(message.payload ?? '');
-    });
-    await client.query(`LISTEN "${channel.replace(/"/g, '')}"`);
+  async listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onReconnect: () => void = () => {},
+  ): Promise<() => Promise<void>> {
+    const pool = this.pool;
+    if (!pool) return async () => {};
+    let stopped = false;
+    let current: pg.PoolClient | null = null;
+    const quoted = `"${channel.replace(/"/g, '')}"`;
+
+    const open = async (): Promise<void> => {
+      for (let attempt = 0; !stopped; attempt++) {
+        let client: pg.PoolClient | undefined;
+        try {
+          client = await pool.connect();
+          const listening = client;
+          listening.on('notification', (message) => {
+            if (message.channel === channel) onMessage(message.payload ?? '');
+          });
+          listening.on('error', (error) => {
+            this.onConnectionError?.(error);
+            listening.removeAllListeners('notification');
+            listening.release(error);
+            if (current !== listening || stopped) return;
+            current = null;
+            void open().then(() => !stopped && onReconnect());
+          });
+          await listening.query(`LISTEN ${quoted}`);
+          current = listening;
+          return;
+        } catch (error) {
+          client?.release(error as Error);
+          this.onConnectionError?.(error as Error);
+          await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 200 * 2 ** attempt)));
+        }
+      }
+    };
+
+    await open();
     return async () => {
+      stopped = true;
+      const client = current;
+      current = null;
+      if (!client) return;
       client.removeAllListeners('notification');
       try {
         await client.query('UNLISTEN *');
-      } finally {
         client.release();
+      } catch (error) {
+        client.release(error as Error);
       }
     };
   }

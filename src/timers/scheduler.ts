@@ -17,6 +17,11 @@ export interface SchedulerOptions {
   batchSize?: number;
   /** Upper bound between looks at the table, so timers written by other instances are seen. */
   pollMs?: number;
+  /**
+   * Claiming loops in this process. With PostgreSQL several loops hide the
+   * round-trip latency (SKIP LOCKED gives each its own rows); SQLite has one writer.
+   */
+  workers?: number;
   maxAttempts?: number;
   onFired?: (fired: FiredTimer) => void;
 }
@@ -41,32 +46,34 @@ export class Scheduler {
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly maxAttempts: number;
+  private readonly workers: number;
   private running: Promise<void> | null = null;
   private stopping = new AbortController();
-  private wakeUp = new AbortController();
+  private readonly wakeUps = new Set<AbortController>();
 
   constructor(private readonly options: SchedulerOptions) {
     this.batchSize = options.batchSize ?? 500;
     this.pollMs = options.pollMs ?? 200;
     this.maxAttempts = options.maxAttempts ?? 10;
+    this.workers = Math.max(1, options.workers ?? 1);
   }
 
   start(): void {
     if (this.running) return;
     this.stopping = new AbortController();
-    this.running = this.loop();
+    this.running = Promise.all(Array.from({ length: this.workers }, () => this.loop())).then(() => undefined);
   }
 
   async stop(): Promise<void> {
     this.stopping.abort();
-    this.wakeUp.abort();
+    this.wake();
     await this.running;
     this.running = null;
   }
 
   /** Look now rather than at the next poll, e.g. after scheduling a timer due at once. */
   wake(): void {
-    this.wakeUp.abort();
+    for (const wakeUp of this.wakeUps) wakeUp.abort();
   }
 
   private async loop(): Promise<void> {
@@ -79,9 +86,11 @@ export class Scheduler {
         logger.error({ err: error }, 'timer scheduler tick failed; retrying');
       }
       if (fired >= this.batchSize || this.stopping.signal.aborted) continue;
-      this.wakeUp = new AbortController();
+      const wakeUp = new AbortController();
+      this.wakeUps.add(wakeUp);
       const wait = await this.waitFor();
-      await sleep(wait, AbortSignal.any([this.stopping.signal, this.wakeUp.signal]));
+      await sleep(wait, AbortSignal.any([this.stopping.signal, wakeUp.signal]));
+      this.wakeUps.delete(wakeUp);
     }
   }
 
@@ -95,8 +104,22 @@ export class Scheduler {
     }
   }
 
-  /** Fires one batch of due timers; returns how many were claimed. */
+  /**
+   * Fires one batch of due timers; returns how many were claimed. The batch
+   * first runs without savepoints (each costs round trips); only if a handler
+   * fails is it run again with one savepoint per timer, so that the failing
+   * timer alone is put back for a retry.
+   */
   async tick(): Promise<number> {
+    try {
+      return await this.fireBatch(false);
+    } catch (error) {
+      if (!(error instanceof HandlerFailed)) throw error;
+      return this.fireBatch(true);
+    }
+  }
+
+  private async fireBatch(isolate: boolean): Promise<number> {
     const { services, handlers, instanceId } = this.options;
     const ctx = withActor(services, systemActor('timers'));
     const results: FiredTimer[] = [];
@@ -104,12 +127,14 @@ export class Scheduler {
       const due = await tx.timers.claimDue(services.clock.now(), this.batchSize, instanceId);
       for (const timer of due) {
         const lateMs = timer.lateMs ?? 0;
+        const handler = handlers[timer.kind];
         try {
-          const handler = handlers[timer.kind];
           if (!handler) throw new Error(`no handler for timer kind "${timer.kind}"`);
-          await tx.savepoint(() => handler(ctx, tx, timer));
+          if (isolate) await tx.savepoint(() => handler(ctx, tx, timer));
+          else await handler(ctx, tx, timer);
           results.push({ kind: timer.kind, lateMs, ok: true });
         } catch (error) {
+          if (!isolate) throw new HandlerFailed(error);
           await this.retryLater(tx.timers, timer, error);
           results.push({ kind: timer.kind, lateMs, ok: false });
         }
@@ -134,5 +159,12 @@ export class Scheduler {
       giveUp ? 'timer handler kept failing; giving up' : 'timer handler failed; will retry',
     );
     await timers.retryLater(timer.id, this.options.services.clock.now() + backoff, message, giveUp);
+  }
+}
+
+/** A handler failed in a batch run without savepoints: the batch is rolled back and run again, isolated. */
+class HandlerFailed extends Error {
+  constructor(readonly failure: unknown) {
+    super('a timer handler failed');
   }
 }

@@ -45,6 +45,12 @@ export class EventRepository {
     return row ? toEvent(row as EventRow) : undefined;
   }
 
+  async bySeqs(seqs: number[]): Promise<StoredEvent[]> {
+    if (seqs.length === 0) return [];
+    const rows = await this.db.selectFrom('events').selectAll().where('seq', 'in', seqs).orderBy('seq').execute();
+    return rows.map((row) => toEvent(row as EventRow));
+  }
+
   async latestSeq(): Promise<number> {
     const row = await this.db.selectFrom('events').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirst();
     return row?.max === null || row?.max === undefined ? 0 : Number(row.max);
