@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Value } from '@sinclair/typebox/value';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
-import { DEFAULT_BUSINESS_HOURS } from './businessHours.ts';
+import { DEFAULT_BUSINESS_HOURS, createBusinessCalendar } from './businessHours.ts';
 import { deepFreeze } from './freeze.ts';
 import { SEVERITY_PRESETS } from './presets.ts';
 import { configInvalid, formatPath, type ConfigPath, type ConfigProblem } from './problems.ts';
@@ -57,7 +57,7 @@ function buildConfig(file: ConfigFile, source: Config['source']): Config {
   const severityById = new Map(severities.map((level) => [level.id.toLowerCase(), level]));
   const serviceById = new Map<string, Service>(file.services.map((service) => [service.id, service]));
   const roleById = new Map<string, IncidentRole>(file.roles.map((role) => [role.id, role]));
-  return deepFreeze({
+  const data = deepFreeze({
     file,
     severities,
     roles: file.roles,
@@ -71,6 +71,8 @@ function buildConfig(file: ConfigFile, source: Config['source']): Config {
     service: (id: string) => serviceById.get(id),
     role: (id: string) => roleById.get(id),
   });
+  // The calendar keeps its own caches, so it is added after freezing the data around it.
+  return Object.freeze({ ...data, calendar: createBusinessCalendar(data.businessHours) });
 }
 
 const sha256Of = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');

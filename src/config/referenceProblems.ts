@@ -1,3 +1,4 @@
+import { alertProblems } from './alertProblems.ts';
 import { clockTimeToMs } from './businessHours.ts';
 import { closestName } from './problems.ts';
 import type { SchemaProblem } from './schemaProblems.ts';
@@ -21,6 +22,7 @@ export function referenceProblems(document: unknown): SchemaProblem[] {
   checkServiceTeams(root, teamIds, problems);
   checkUserTimeZones(root, problems);
   checkBusinessHours(root, problems);
+  problems.push(...alertProblems(root));
   return problems;
 }
 

@@ -218,6 +218,8 @@ export interface Config {
   readonly teams: readonly Team[];
   readonly services: readonly Service[];
   readonly businessHours: BusinessHours;
+  /** SLA arithmetic in those business hours, built once per configuration. */
+  readonly calendar: { slaDueAt(startMs: number, target: string): number; isBusinessTime(ms: number): boolean };
   readonly alerts: AlertsSettings;
   /** Where it was read from, and a digest of its text, so reloads can say what changed. */
   readonly source: { path: string | null; sha256: string; loadedAt: number };

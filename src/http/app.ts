@@ -8,7 +8,10 @@ import { invalid, unauthenticated } from '../core/errors.ts';
 import type { Metrics } from '../observability/index.ts';
 import { errorBody, sendError } from './errors.ts';
 import { findUnstorableText, parseJsonBody } from './json.ts';
+import type { AlertPipeline } from '../alerts/index.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { configRoutes, type ConfigReloader } from './routes/config.ts';
+import { ingestRoutes } from './routes/ingest.ts';
 import { eventRoutes, type SseConnections } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { incidentRoutes } from './routes/incidents.ts';
@@ -28,6 +31,7 @@ declare module 'fastify' {
 
 export interface AppOptions {
   services: Services;
+  alerts: AlertPipeline;
   metrics: Metrics;
   reloadConfig: ConfigReloader;
   /** Nudges the timer scheduler after a write that may have made a timer due. */
@@ -135,6 +139,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   await app.register(eventRoutes(services, sse), { prefix: '/api/v1' });
   await app.register(tokenRoutes(services), { prefix: '/api/v1' });
   await app.register(configRoutes(services, options.reloadConfig), { prefix: '/api/v1' });
+  await app.register(alertRoutes(services), { prefix: '/api/v1' });
+  await app.register(ingestRoutes(services, options.alerts));
   app.get('/api/v1/openapi.json', { config: { action: 'public' }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

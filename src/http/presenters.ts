@@ -1,8 +1,27 @@
 import type { Static } from '@sinclair/typebox';
 import type { TokenSummary } from '../auth/index.ts';
 import type { IncidentView, Reminder } from '../incidents/index.ts';
-import type { SlaClockRecord, TimelineEntry } from '../store/index.ts';
-import type { ClockJson, IncidentJson, ReminderJson, TimelineEntryJson, TokenJson } from './schemas.ts';
+import type {
+  AlertHistoryEntry,
+  AlertRecord,
+  IntegrationRecord,
+  MaintenanceWindowRecord,
+  SilenceRecord,
+  SlaClockRecord,
+  TimelineEntry,
+} from '../store/index.ts';
+import type {
+  AlertHistoryJson,
+  AlertJson,
+  ClockJson,
+  IncidentJson,
+  IntegrationJson,
+  MaintenanceWindowJson,
+  ReminderJson,
+  SilenceJson,
+  TimelineEntryJson,
+  TokenJson,
+} from './schemas.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -65,4 +84,71 @@ export const presentReminder = (reminder: Reminder): Static<typeof ReminderJson>
   incidentId: reminder.incidentId,
   dueAt: iso(reminder.dueAt),
   message: reminder.message,
+});
+
+/** Never the key or its hash: only a prefix to tell keys apart. */
+export const presentIntegration = (integration: IntegrationRecord): Static<typeof IntegrationJson> => ({
+  id: integration.id,
+  kind: integration.kind,
+  name: integration.name,
+  service: integration.service,
+  keyPrefix: integration.keyPrefix,
+  mapping: integration.mapping,
+  createdAt: iso(integration.createdAt),
+  createdBy: integration.createdBy,
+  deletedAt: isoOrNull(integration.deletedAt),
+});
+
+export const presentAlert = (alert: AlertRecord): Static<typeof AlertJson> => ({
+  id: alert.id,
+  integrationId: alert.integrationId,
+  dedupKey: alert.dedupKey,
+  name: alert.name,
+  status: alert.status,
+  severity: alert.severity,
+  service: alert.service,
+  summary: alert.summary,
+  labels: alert.labels,
+  annotations: alert.annotations,
+  details: alert.details,
+  groupKey: alert.groupKey,
+  runbook: alert.runbook,
+  generatorUrl: alert.generatorUrl,
+  startsAt: isoOrNull(alert.startsAt),
+  endsAt: isoOrNull(alert.endsAt),
+  firstSeenAt: iso(alert.firstSeenAt),
+  lastSeenAt: iso(alert.lastSeenAt),
+  count: alert.count,
+  suppressedBy: alert.suppressedBy,
+  incidentId: alert.incidentId,
+});
+
+export const presentAlertHistory = (entry: AlertHistoryEntry): Static<typeof AlertHistoryJson> => ({
+  id: entry.id,
+  at: iso(entry.at),
+  kind: entry.kind,
+  text: entry.text,
+});
+
+export const presentSilence = (silence: SilenceRecord, now: number): Static<typeof SilenceJson> => ({
+  id: silence.id,
+  matchers: silence.matchers,
+  startsAt: iso(silence.startsAt),
+  endsAt: iso(silence.endsAt),
+  state: silence.expiredAt !== null || silence.endsAt <= now ? 'expired' : silence.startsAt > now ? 'pending' : 'active',
+  createdBy: silence.createdBy,
+  comment: silence.comment,
+  createdAt: iso(silence.createdAt),
+  expiredAt: isoOrNull(silence.expiredAt),
+});
+
+export const presentMaintenanceWindow = (window: MaintenanceWindowRecord): Static<typeof MaintenanceWindowJson> => ({
+  id: window.id,
+  service: window.service,
+  startsAt: iso(window.startsAt),
+  endsAt: iso(window.endsAt),
+  createdBy: window.createdBy,
+  comment: window.comment,
+  createdAt: iso(window.createdAt),
+  cancelledAt: isoOrNull(window.cancelledAt),
 });

@@ -85,3 +85,66 @@ export function errorResponses(...statuses: number[]): Record<number, TSchema> {
   for (const status of [400, 401, 403, ...statuses]) responses[status] = Type.Ref(ErrorEnvelope);
   return responses;
 }
+
+export const IntegrationJson = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  name: Type.String(),
+  service: Type.Union([Type.String(), Type.Null()]),
+  keyPrefix: Type.String({ description: 'the first characters of the key, to tell keys apart' }),
+  mapping: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  createdAt: Time,
+  createdBy: Type.String(),
+  deletedAt: NullableTime,
+});
+
+export const AlertJson = Type.Object({
+  id: Type.String(),
+  integrationId: Type.String(),
+  dedupKey: Type.String(),
+  name: Type.String(),
+  status: Type.String(),
+  severity: Type.String(),
+  service: Type.Union([Type.String(), Type.Null()]),
+  summary: Type.String(),
+  labels: Type.Record(Type.String(), Type.String()),
+  annotations: Type.Record(Type.String(), Type.String()),
+  details: Type.Record(Type.String(), Type.Unknown()),
+  groupKey: Type.String(),
+  runbook: Type.Union([Type.String(), Type.Null()]),
+  generatorUrl: Type.Union([Type.String(), Type.Null()]),
+  startsAt: NullableTime,
+  endsAt: NullableTime,
+  firstSeenAt: Time,
+  lastSeenAt: Time,
+  count: Type.Integer(),
+  suppressedBy: Type.Union([Type.String(), Type.Null()]),
+  incidentId: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const AlertHistoryJson = Type.Object({ id: Type.String(), at: Time, kind: Type.String(), text: Type.String() });
+
+const MatcherJson = Type.Object({ name: Type.String(), op: Type.String(), value: Type.String() });
+
+export const SilenceJson = Type.Object({
+  id: Type.String(),
+  matchers: Type.Array(MatcherJson),
+  startsAt: Time,
+  endsAt: Time,
+  state: Type.String({ description: 'pending, active or expired' }),
+  createdBy: Type.String(),
+  comment: Type.String(),
+  createdAt: Time,
+  expiredAt: NullableTime,
+});
+
+export const MaintenanceWindowJson = Type.Object({
+  id: Type.String(),
+  service: Type.String(),
+  startsAt: Time,
+  endsAt: Time,
+  createdBy: Type.String(),
+  comment: Type.String(),
+  createdAt: Time,
+  cancelledAt: NullableTime,
+});

@@ -1,4 +1,3 @@
-import { slaDueAt } from '../config/index.ts';
 import type { SeverityLevel, SlaClockKind } from '../config/schema.ts';
 import type { Context } from '../core/context.ts';
 import { formatDuration } from '../core/duration.ts';
@@ -61,7 +60,7 @@ async function startClock(
     kind,
     seq,
     startedAt,
-    dueAt: slaDueAt(startedAt, target, ctx.config().businessHours),
+    dueAt: ctx.config().calendar.slaDueAt(startedAt, target),
     state: metAt !== null ? 'met' : 'pending',
     metAt,
     breachedAt: null,
@@ -137,7 +136,7 @@ export async function recomputeClocks(
   const changes: string[] = [];
   const clocks = await tx.clocks.forIncident(incident.id);
   const targets = severity.sla ?? {};
-  const bh = ctx.config().businessHours;
+  const calendar = ctx.config().calendar;
   for (const clock of clocks) {
     if (clock.state !== 'pending') continue;
     const target = targets[clock.kind as SlaClockKind];
@@ -147,7 +146,7 @@ export async function recomputeClocks(
       changes.push(`${label(clock.kind)} no longer applies`);
       continue;
     }
-    const dueAt = slaDueAt(clock.startedAt, target, bh);
+    const dueAt = calendar.slaDueAt(clock.startedAt, target);
     if (dueAt === clock.dueAt) continue;
     if (clock.timerId) await tx.timers.reschedule(clock.timerId, dueAt);
     await tx.clocks.save({ ...clock, dueAt });

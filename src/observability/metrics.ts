@@ -9,6 +9,8 @@ export class Metrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly timersFired: Counter<'kind' | 'result'>;
   readonly timerLateness: Histogram<'kind'>;
+  readonly alertsReceived: Counter<'integration' | 'result'>;
+  readonly alertBatchSeconds: Histogram;
 
   constructor(store: Store, clock: Clock) {
     collectDefaultMetrics({ register: this.registry, prefix: 'firebreak_process_' });
@@ -30,6 +32,18 @@ export class Metrics {
       help: 'How long after its due time a timer fired',
       labelNames: ['kind'],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 60, 300, 3600],
+      registers: [this.registry],
+    });
+    this.alertsReceived = new Counter({
+      name: 'firebreak_alerts_received_total',
+      help: 'Alerts received, by integration kind and what became of them (opened, attached, repeat, resolved, silenced, inhibited, maintenance, dropped …)',
+      labelNames: ['integration', 'result'],
+      registers: [this.registry],
+    });
+    this.alertBatchSeconds = new Histogram({
+      name: 'firebreak_alert_ingest_commit_seconds',
+      help: 'Time to apply and commit one batch of ingested alerts',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [this.registry],
     });
     const registers = [this.registry];

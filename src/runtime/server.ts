@@ -7,6 +7,7 @@ import type { Services } from '../core/context.ts';
 import { createIdGenerator } from '../core/ids.ts';
 import { Events } from '../events/index.ts';
 import { createApp, type App } from '../http/app.ts';
+import { AlertPipeline } from '../alerts/index.ts';
 import { incidentTimerHandlers } from '../incidents/index.ts';
 import { Metrics, createLogger, type Logger } from '../observability/index.ts';
 import { Store } from '../store/index.ts';
@@ -53,7 +54,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const loadConfig = () => loadConfigFile(options.configPath, clock.now());
   const config = new ConfigHolder(await loadConfig(), loadConfig);
 
-  const store = await Store.open({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
+  const store = await Store.open({
+    databaseUrl: options.databaseUrl,
+    dataDir: options.dataDir,
+    onConnectionError: (error) => logger.warn({ err: error }, 'a database connection failed; it will be replaced'),
+  });
   const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const events = new Events(store, instanceId);
   const services: Services = {
@@ -71,10 +76,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     instanceId,
     pollMs: options.timerPollMs,
     batchSize: options.timerBatchSize,
+    workers: store.dialect === 'postgres' ? 4 : 1,
     onFired: ({ kind, lateMs, ok }) => {
       metrics.timersFired.inc({ kind, result: ok ? 'ok' : 'retry' });
       metrics.timerLateness.observe({ kind }, Math.max(0, lateMs) / 1000);
     },
+  });
+
+  const alerts = new AlertPipeline(services, {
+    onOutcome: (integration, result) => metrics.alertsReceived.inc({ integration: integration.kind, result }),
+    onBatch: (_jobs, _alerts, ms) => metrics.alertBatchSeconds.observe(ms / 1000),
   });
 
   let app: App | undefined;
@@ -83,6 +94,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     await events.start();
     app = await createApp({
       services,
+      alerts,
       metrics,
       reloadConfig: () => config.reload(),
       wakeTimers: () => scheduler.wake(),
@@ -114,6 +126,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         closing ??= (async () => {
           await scheduler.stop();
           await running.close();
+          await alerts.drain();
           await events.stop();
           await store.close();
         })();

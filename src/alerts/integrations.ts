@@ -1,0 +1,77 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
+import { actorLabel, type Actor } from '../core/actor.ts';
+import type { Context } from '../core/context.ts';
+import { invalid, notFound } from '../core/errors.ts';
+import { StringEnum } from '../core/schema.ts';
+import type { IntegrationRecord, Store } from '../store/index.ts';
+import { GenericMapping } from './adapters/index.ts';
+
+export const INTEGRATION_KINDS = ['alertmanager', 'pagerduty', 'grafana', 'generic'] as const;
+export type IntegrationKind = (typeof INTEGRATION_KINDS)[number];
+
+export const CreateIntegrationInput = Type.Object(
+  {
+    kind: StringEnum(INTEGRATION_KINDS),
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    service: Type.Optional(Type.String({ minLength: 1, maxLength: 63, description: 'alerts from here belong to this service unless the catalog or a route says otherwise' })),
+    mapping: Type.Optional(GenericMapping),
+  },
+  { additionalProperties: false },
+);
+export type CreateIntegrationInput = Static<typeof CreateIntegrationInput>;
+
+const KEY_PREFIX = 'fbi_';
+const hashKey = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
+
+/** The key is returned here, once; only its hash is stored. */
+export async function createIntegration(ctx: Context, input: CreateIntegrationInput): Promise<{ integration: IntegrationRecord; key: string }> {
+  if (input.service !== undefined && !ctx.config().service(input.service)) {
+    throw invalid(`Unknown service "${input.service}"`, { field: 'service', allowed: ctx.config().services.map((s) => s.id) });
+  }
+  if (input.mapping !== undefined && input.kind !== 'generic') {
+    throw invalid('Only generic integrations take a mapping', { field: 'mapping' });
+  }
+  const key = KEY_PREFIX + randomBytes(24).toString('base64url');
+  const integration: IntegrationRecord = {
+    id: ctx.newId(),
+    kind: input.kind,
+    name: input.name,
+    service: input.service ?? null,
+    mapping: (input.mapping as Record<string, unknown> | undefined) ?? null,
+    keyHash: hashKey(key),
+    keyPrefix: key.slice(0, KEY_PREFIX.length + 4),
+    createdAt: ctx.clock.now(),
+    createdBy: actorLabel(ctx.actor),
+    deletedAt: null,
+  };
+  await ctx.store.repos.integrations.insert(integration);
+  return { integration, key };
+}
+
+export async function listIntegrations(ctx: Context): Promise<IntegrationRecord[]> {
+  return ctx.store.repos.integrations.list();
+}
+
+export async function deleteIntegration(ctx: Context, id: string): Promise<IntegrationRecord> {
+  const integration = await ctx.store.repos.integrations.get(id);
+  if (!integration || integration.deletedAt !== null) throw notFound('Integration', id);
+  await ctx.store.repos.integrations.softDelete(id, ctx.clock.now());
+  return { ...integration, deletedAt: ctx.clock.now() };
+}
+
+/**
+ * The integration a key opens, if it is of the expected kind and not deleted.
+ * The lookup is by hash; the final comparison is constant-time anyway.
+ */
+export async function findIntegrationByKey(store: Store, key: string, kind: IntegrationKind): Promise<IntegrationRecord | null> {
+  if (key.length === 0 || key.length > 200) return null;
+  const hash = hashKey(key);
+  const integration = await store.repos.integrations.findByKeyHash(hash);
+  if (!integration || integration.deletedAt !== null || integration.kind !== kind) return null;
+  return timingSafeEqual(Buffer.from(integration.keyHash, 'hex'), Buffer.from(hash, 'hex')) ? integration : null;
+}
+
+export function integrationActor(integration: IntegrationRecord): Actor {
+  return { kind: 'integration', id: integration.id, name: integration.name, role: 'responder' };
+}
