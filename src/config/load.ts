@@ -7,7 +7,7 @@ import { deepFreeze } from './freeze.ts';
 import { SEVERITY_PRESETS } from './presets.ts';
 import { configInvalid, formatPath, type ConfigPath, type ConfigProblem } from './problems.ts';
 import { referenceProblems } from './referenceProblems.ts';
-import { ConfigFile, type Config, type IncidentRole, type SeverityLevel, type Service } from './schema.ts';
+import { ConfigFile, type ChannelConfig, type Config, type IncidentRole, type SeverityLevel, type Service, type User } from './schema.ts';
 import { schemaProblems, type SchemaProblem } from './schemaProblems.ts';
 
 /**
@@ -57,6 +57,8 @@ function buildConfig(file: ConfigFile, source: Config['source']): Config {
   const severityById = new Map(severities.map((level) => [level.id.toLowerCase(), level]));
   const serviceById = new Map<string, Service>(file.services.map((service) => [service.id, service]));
   const roleById = new Map<string, IncidentRole>(file.roles.map((role) => [role.id, role]));
+  const userById = new Map<string, User>(file.users.map((user) => [user.id, user]));
+  const channelById = new Map<string, ChannelConfig>(file.channels.map((channel) => [channel.id, channel]));
   const data = deepFreeze({
     file,
     severities,
@@ -66,10 +68,17 @@ function buildConfig(file: ConfigFile, source: Config['source']): Config {
     services: file.services,
     businessHours: file.businessHours ?? DEFAULT_BUSINESS_HOURS,
     alerts: file.alerts ?? { catalog: [], routes: [], inhibitRules: [], reopenWindow: '30m' },
+    channels: file.channels,
+    schedules: file.schedules,
+    escalationPolicies: file.escalationPolicies,
+    paging: file.paging ?? { ackLinkTtl: '24h' },
+    publicUrl: file.publicUrl?.replace(/\/+$/, '') ?? null,
     source,
     severity: (id: string) => severityById.get(id.toLowerCase()),
     service: (id: string) => serviceById.get(id),
     role: (id: string) => roleById.get(id),
+    user: (id: string) => userById.get(id),
+    channel: (id: string) => channelById.get(id),
   });
   // The calendar keeps its own caches, so it is added after freezing the data around it.
   return Object.freeze({ ...data, calendar: createBusinessCalendar(data.businessHours) });

@@ -1,4 +1,5 @@
 import { alertProblems } from './alertProblems.ts';
+import { pagingProblems } from './pagingProblems.ts';
 import { clockTimeToMs } from './businessHours.ts';
 import { closestName } from './problems.ts';
 import type { SchemaProblem } from './schemaProblems.ts';
@@ -23,6 +24,7 @@ export function referenceProblems(document: unknown): SchemaProblem[] {
   checkUserTimeZones(root, problems);
   checkBusinessHours(root, problems);
   problems.push(...alertProblems(root));
+  problems.push(...pagingProblems(root, process.env));
   return problems;
 }
 

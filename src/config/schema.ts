@@ -1,4 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { ChannelConfig } from '../notify/channels/index.ts';
+import { EscalationPolicy, IncidentNotifications, NotificationRule } from '../paging/schema.ts';
+import { ScheduleConfig } from '../paging/schedules/schema.ts';
 
 /**
  * The one schema of firebreak.yaml. The loader validates against it, the code is
@@ -60,6 +63,10 @@ export const User = Type.Object(
     name: Type.String({ minLength: 1 }),
     email: Type.Optional(Type.String({ format: 'email' })),
     timezone: Type.Optional(Type.String()),
+    slack: Type.Optional(Type.String({ minLength: 1, description: 'Slack member id (U…), mentioned when paged in a Slack channel' })),
+    notificationRules: Type.Optional(Type.Array(NotificationRule, {
+      description: 'how to reach this person when paged, e.g. chat at once, email after 5m; defaults to paging.defaultNotificationRules',
+    })),
   },
   { additionalProperties: false },
 );
@@ -82,6 +89,8 @@ export const Service = Type.Object(
     id: Id,
     name: Type.String({ minLength: 1 }),
     onAllAlertsResolved: Type.Optional(OnAllAlertsResolved),
+    escalationPolicy: Type.Optional(Id),
+    escalationBySeverity: Type.Optional(Type.Record(Type.String(), Id, { description: 'severity id → escalation policy, overriding escalationPolicy' })),
     description: Type.Optional(Type.String()),
     team: Type.Optional(Id),
   },
@@ -166,6 +175,17 @@ export const AlertsSettings = Type.Object(
   { additionalProperties: false },
 );
 
+export const PagingSettings = Type.Object(
+  {
+    defaultEscalationPolicy: Type.Optional(Id),
+    defaultNotificationRules: Type.Optional(Type.Array(NotificationRule)),
+    incidentNotifications: Type.Optional(IncidentNotifications),
+    slackSigningSecretEnv: Type.Optional(Type.String({ minLength: 1, description: 'environment variable holding the Slack app signing secret; enables acknowledging from Slack buttons' })),
+    ackLinkTtl: Type.String({ default: '24h', pattern: '^(\\d+(\\.\\d+)?(ms|s|m|h|d|w))+$', description: 'how long an acknowledge link in a page works' }),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigFile = Type.Object(
   {
     version: Type.Literal(1),
@@ -177,6 +197,11 @@ export const ConfigFile = Type.Object(
     services: Type.Array(Service, { default: [] }),
     businessHours: Type.Optional(BusinessHours),
     alerts: Type.Optional(AlertsSettings),
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'the URL people reach Firebreak at, for links in messages' })),
+    channels: Type.Array(ChannelConfig, { default: [] }),
+    schedules: Type.Array(ScheduleConfig, { default: [] }),
+    escalationPolicies: Type.Array(EscalationPolicy, { default: [] }),
+    paging: Type.Optional(PagingSettings),
   },
   { additionalProperties: false },
 );
@@ -196,6 +221,10 @@ export type AlertRoute = Static<typeof AlertRoute>;
 export type InhibitRule = Static<typeof InhibitRule>;
 export type AlertsSettings = Static<typeof AlertsSettings>;
 export type OnAllAlertsResolved = Static<typeof OnAllAlertsResolved>;
+export type PagingSettings = Static<typeof PagingSettings>;
+export type { ChannelConfig } from '../notify/channels/index.ts';
+export type { EscalationPolicy, EscalationTarget, NotificationRule } from '../paging/schema.ts';
+export type { ScheduleConfig } from '../paging/schedules/schema.ts';
 
 export const SLA_CLOCK_KINDS: readonly SlaClockKind[] = [
   'initialResponse',
@@ -221,9 +250,16 @@ export interface Config {
   /** SLA arithmetic in those business hours, built once per configuration. */
   readonly calendar: { slaDueAt(startMs: number, target: string): number; isBusinessTime(ms: number): boolean };
   readonly alerts: AlertsSettings;
+  readonly channels: readonly ChannelConfig[];
+  readonly schedules: readonly ScheduleConfig[];
+  readonly escalationPolicies: readonly EscalationPolicy[];
+  readonly paging: PagingSettings;
+  readonly publicUrl: string | null;
   /** Where it was read from, and a digest of its text, so reloads can say what changed. */
   readonly source: { path: string | null; sha256: string; loadedAt: number };
   severity(id: string): SeverityLevel | undefined;
   service(id: string): Service | undefined;
   role(id: string): IncidentRole | undefined;
+  user(id: string): User | undefined;
+  channel(id: string): ChannelConfig | undefined;
 }

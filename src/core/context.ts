@@ -1,10 +1,23 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import type { Events } from '../events/index.ts';
-import type { Store } from '../store/index.ts';
+import type { IncidentRecord, Store, Tx } from '../store/index.ts';
 import type { Actor } from './actor.ts';
 import type { Clock } from './clock.ts';
 import type { IdGenerator } from './ids.ts';
+
+/**
+ * What other domains do when an incident changes, inside the same transaction
+ * (paging starts and stops escalations here). Incidents know these moments,
+ * not who listens to them.
+ */
+export interface IncidentHooks {
+  declared?(ctx: Context, tx: Tx, incident: IncidentRecord): Promise<void>;
+  acknowledged?(ctx: Context, tx: Tx, incident: IncidentRecord): Promise<void>;
+  resolved?(ctx: Context, tx: Tx, incident: IncidentRecord): Promise<void>;
+  reopened?(ctx: Context, tx: Tx, incident: IncidentRecord): Promise<void>;
+  slaBreached?(ctx: Context, tx: Tx, incidentId: string, clock: { kind: string; dueAt: number }): Promise<void>;
+}
 
 /** What every domain verb may use; built once at start and passed in, never imported. */
 export interface Services {
@@ -15,6 +28,9 @@ export interface Services {
   config(): Config;
   events: Events;
   logger: Logger;
+  hooks: IncidentHooks;
+  /** Nudges background workers after a commit that gave them work, rather than waiting for their next poll. */
+  wake: { outbox(): void; timers(): void };
 }
 
 /** A domain verb's first argument: the services and who is acting. */

@@ -12,6 +12,8 @@ import type { AlertPipeline } from '../alerts/index.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { configRoutes, type ConfigReloader } from './routes/config.ts';
 import { ingestRoutes } from './routes/ingest.ts';
+import { pagingRoutes } from './routes/paging.ts';
+import type { PagingRuntime } from '../paging/index.ts';
 import { eventRoutes, type SseConnections } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { incidentRoutes } from './routes/incidents.ts';
@@ -32,6 +34,7 @@ declare module 'fastify' {
 export interface AppOptions {
   services: Services;
   alerts: AlertPipeline;
+  paging: PagingRuntime;
   metrics: Metrics;
   reloadConfig: ConfigReloader;
   /** Nudges the timer scheduler after a write that may have made a timer due. */
@@ -141,6 +144,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   await app.register(configRoutes(services, options.reloadConfig), { prefix: '/api/v1' });
   await app.register(alertRoutes(services), { prefix: '/api/v1' });
   await app.register(ingestRoutes(services, options.alerts));
+  await app.register(pagingRoutes(services, options.paging));
   app.get('/api/v1/openapi.json', { config: { action: 'public' }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -37,5 +37,22 @@ async function acknowledge(ctx: Context, tx: Tx, current: IncidentRecord, input:
     comment: comment ?? null,
   });
   await meetClocks(ctx, tx, next, ['initialResponse'], now);
+  await ctx.hooks.acknowledged?.(ctx, tx, next);
   return next;
+}
+
+/**
+ * An acknowledgement that lapsed (the policy's ack timeout): the incident is
+ * unacknowledged again, so that paging resumes. The initial-response clock
+ * keeps its verdict; someone did respond once.
+ */
+export async function unacknowledgeIncidentIn(ctx: Context, tx: Tx, id: string, reason: string): Promise<IncidentRecord> {
+  return mutateIncidentIn(ctx, tx, id, undefined, async (current) => {
+    if (current.acknowledgedAt === null || !isOpen(current.status)) return current;
+    await appendTimeline(ctx, tx, id, 'ack.lapsed', `Acknowledgement by ${current.acknowledgedBy} lapsed: ${reason}`, {
+      acknowledgedBy: current.acknowledgedBy,
+      acknowledgedAt: current.acknowledgedAt,
+    });
+    return { ...current, acknowledgedAt: null, acknowledgedBy: null };
+  });
 }

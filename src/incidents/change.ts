@@ -94,6 +94,9 @@ async function changeStatus(ctx: Context, tx: Tx, current: IncidentRecord, statu
   if (reopening) {
     const severity = ctx.config().severity(next.severity);
     if (severity) await restartCadence(ctx, tx, next, severity, now);
+    await ctx.hooks.reopened?.(ctx, tx, next);
+  } else if (stage(status) >= stage('resolved') && stage(current.status) < stage('resolved')) {
+    await ctx.hooks.resolved?.(ctx, tx, next);
   }
   return next;
 }

@@ -178,6 +178,7 @@ export async function breachIfDue(ctx: Context, tx: Tx, clockId: string, timerId
   const data = { clockId: clock.id, kind: clock.kind, dueAt: clock.dueAt, lateMs };
   await appendTimeline(ctx, tx, clock.incidentId, 'sla.breached', text, data);
   await ctx.events.record(tx, { at: now, type: 'sla.breached', incidentId: clock.incidentId, data });
+  await ctx.hooks.slaBreached?.(ctx, tx, clock.incidentId, { kind: clock.kind, dueAt: clock.dueAt });
 }
 
 export const LATE_NOTE_THRESHOLD_MS = 5_000;

@@ -58,5 +58,6 @@ export async function declareIncidentIn(ctx: Context, tx: Tx, input: DeclareInpu
       incidentId: incident.id,
       data: { id: incident.id, title: incident.title, severity: severity.id, services },
     });
+  await ctx.hooks.declared?.(ctx, tx, incident);
   return incident;
 }

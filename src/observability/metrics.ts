@@ -11,6 +11,11 @@ export class Metrics {
   readonly timerLateness: Histogram<'kind'>;
   readonly alertsReceived: Counter<'integration' | 'result'>;
   readonly alertBatchSeconds: Histogram;
+  readonly notificationsDelivered: Counter<'channel' | 'kind'>;
+  readonly notificationLatency: Histogram<'channel'>;
+  readonly notificationRetries: Counter<'channel'>;
+  readonly deadLetters: Counter<'channel'>;
+  readonly circuitOpen: Gauge<'channel'>;
 
   constructor(store: Store, clock: Clock) {
     collectDefaultMetrics({ register: this.registry, prefix: 'firebreak_process_' });
@@ -46,6 +51,22 @@ export class Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [this.registry],
     });
+    this.notificationsDelivered = new Counter({
+      name: 'firebreak_notifications_delivered_total',
+      help: 'Messages delivered, by channel kind and message kind (page, sla.breached …)',
+      labelNames: ['channel', 'kind'],
+      registers: [this.registry],
+    });
+    this.notificationLatency = new Histogram({
+      name: 'firebreak_notification_delivery_seconds',
+      help: 'From the message being queued to its delivery',
+      labelNames: ['channel'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300],
+      registers: [this.registry],
+    });
+    this.notificationRetries = new Counter({ name: 'firebreak_notification_retries_total', help: 'Deliveries that failed and will be retried', labelNames: ['channel'], registers: [this.registry] });
+    this.deadLetters = new Counter({ name: 'firebreak_notification_dead_letters_total', help: 'Messages given up on (dead letters)', labelNames: ['channel'], registers: [this.registry] });
+    this.circuitOpen = new Gauge({ name: 'firebreak_channel_circuit_open', help: '1 while a destination’s circuit breaker is open', labelNames: ['channel'], registers: [this.registry] });
     const registers = [this.registry];
     new Gauge({
       name: 'firebreak_incidents',
@@ -69,6 +90,16 @@ export class Metrics {
         this.set({ state: 'pending' }, counts.pending);
         this.set({ state: 'due' }, counts.due);
         this.set({ state: 'failed' }, counts.failed);
+      },
+    });
+    new Gauge({
+      name: 'firebreak_outbox_messages',
+      help: 'Outbox messages by state (pending, sending, delivered, dead, cancelled)',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const row of await store.repos.outbox.countByState()) this.set({ state: row.state }, row.count);
       },
     });
     new Gauge({

@@ -9,6 +9,8 @@ import { Events } from '../events/index.ts';
 import { createApp, type App } from '../http/app.ts';
 import { AlertPipeline } from '../alerts/index.ts';
 import { incidentTimerHandlers } from '../incidents/index.ts';
+import { Deliverer } from '../notify/deliverer.ts';
+import { AckLinks, pagingHooks, pagingTimerHandlers, type PagingRuntime } from '../paging/index.ts';
 import { Metrics, createLogger, type Logger } from '../observability/index.ts';
 import { Store } from '../store/index.ts';
 import { Scheduler } from '../timers/index.ts';
@@ -41,6 +43,9 @@ export interface RunningServer {
   reloadConfig: ConfigHolder['reload'];
   /** Fires the timers due now, at once; for tests that move a manual clock. */
   fireDueTimers(): Promise<number>;
+  /** Sends what the outbox holds now, at once; for tests. */
+  deliverNow(): Promise<number>;
+  paging: PagingRuntime;
   close(): Promise<void>;
 }
 
@@ -68,11 +73,33 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     config: () => config.current(),
     events,
     logger,
+    hooks: {},
+    wake: { outbox: () => deliverer.wake(), timers: () => scheduler.wake() },
   };
   const metrics = new Metrics(store, clock);
+  // Every instance signs and checks acknowledge links with the same key, kept in the database.
+  const linkKey = await store.repos.paging.settingOrCreate('ack_link_key', () => randomBytes(32).toString('base64url'), clock.now());
+  let listeningUrl = '';
+  const paging: PagingRuntime = {
+    links: new AckLinks(linkKey),
+    publicUrl: () => config.current().publicUrl ?? listeningUrl,
+  };
+  Object.assign(services.hooks, pagingHooks(paging));
+  const deliverer = new Deliverer({
+    services,
+    observer: {
+      onDelivered: (channel, kind, ms) => {
+        metrics.notificationsDelivered.inc({ channel, kind });
+        metrics.notificationLatency.observe({ channel }, ms / 1000);
+      },
+      onRetry: (channel) => metrics.notificationRetries.inc({ channel }),
+      onDead: (channel) => metrics.deadLetters.inc({ channel }),
+      onBreaker: (channel, open) => metrics.circuitOpen.set({ channel }, open ? 1 : 0),
+    },
+  });
   const scheduler = new Scheduler({
     services,
-    handlers: incidentTimerHandlers,
+    handlers: { ...incidentTimerHandlers, ...pagingTimerHandlers(paging) },
     instanceId,
     pollMs: options.timerPollMs,
     batchSize: options.timerBatchSize,
@@ -98,13 +125,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       metrics,
       reloadConfig: () => config.reload(),
       wakeTimers: () => scheduler.wake(),
+      paging,
     });
     await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
-    if (options.timers !== false) scheduler.start();
+    if (options.timers !== false) {
+      scheduler.start();
+      deliverer.start();
+    }
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
     const host = options.host ?? '127.0.0.1';
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    listeningUrl = url;
     logger.info({ url, database: store.describe, config: options.configPath, instanceId }, 'Firebreak is serving');
     const running = app;
     let closing: Promise<void> | null = null;
@@ -116,6 +148,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       app: running,
       services,
       reloadConfig: () => config.reload(),
+      paging,
+      deliverNow: async () => {
+        let total = 0;
+        for (let sent = await deliverer.tick(); sent > 0; sent = await deliverer.tick()) total += sent;
+        return total;
+      },
       fireDueTimers: async () => {
         let total = 0;
         for (let fired = await scheduler.tick(); fired > 0; fired = await scheduler.tick()) total += fired;
@@ -127,6 +165,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           await scheduler.stop();
           await running.close();
           await alerts.drain();
+          await deliverer.stop();
           await events.stop();
           await store.close();
         })();
@@ -135,6 +174,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     };
   } catch (error) {
     await scheduler.stop();
+    await deliverer.stop();
     await app?.close();
     await events.stop();
     await store.close();

@@ -10,6 +10,8 @@ import { ApiTokenRepository } from './repositories/tokens.ts';
 import { AlertRepository } from './repositories/alerts.ts';
 import { IntegrationRepository } from './repositories/integrations.ts';
 import { SilenceRepository } from './repositories/silences.ts';
+import { OutboxRepository } from './repositories/outbox.ts';
+import { PagingRepository } from './repositories/paging.ts';
 import type { Database } from './schema.ts';
 
 export type { ConnectOptions, Dialect } from './connect.ts';
@@ -23,6 +25,8 @@ export type { StoredEvent, NewEvent } from './repositories/events.ts';
 export type { IntegrationRecord } from './repositories/integrations.ts';
 export type { AlertRecord, AlertStatus, AlertHistoryEntry, AlertFilter } from './repositories/alerts.ts';
 export type { SilenceRecord, MaintenanceWindowRecord, StoredMatcher } from './repositories/silences.ts';
+export type { OutboxRecord, OutboxState } from './repositories/outbox.ts';
+export type { EscalationRecord, PageRecord, OverrideRecord } from './repositories/paging.ts';
 
 export interface Repositories {
   incidents: IncidentRepository;
@@ -34,6 +38,8 @@ export interface Repositories {
   integrations: IntegrationRepository;
   alerts: AlertRepository;
   silences: SilenceRepository;
+  outbox: OutboxRepository;
+  paging: PagingRepository;
 }
 
 /** A unit of work: repositories bound to one transaction, plus hooks that run after it commits. */
@@ -63,6 +69,8 @@ function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
     integrations: new IntegrationRepository(db),
     alerts: new AlertRepository(db),
     silences: new SilenceRepository(db),
+    outbox: new OutboxRepository(db, dialect),
+    paging: new PagingRepository(db),
   };
 }
 

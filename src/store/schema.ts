@@ -158,6 +158,72 @@ export interface MaintenanceWindowsTable {
   cancelled_at: number | null;
 }
 
+export interface SettingsTable {
+  name: string;
+  value: string;
+  created_at: number;
+}
+
+export interface ScheduleOverridesTable {
+  id: string;
+  schedule_id: string;
+  user_id: string;
+  replaces: string | null;
+  starts_at: number;
+  ends_at: number;
+  created_by: string;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+export interface EscalationsTable {
+  incident_id: string;
+  policy_id: string;
+  level: number;
+  round: number;
+  state: string; // active | acknowledged | exhausted | stopped
+  timer_id: string | null;
+  started_at: number;
+  updated_at: number;
+}
+
+export interface PagesTable {
+  id: string;
+  incident_id: string;
+  user_id: string;
+  level: number;
+  round: number;
+  reason: string;
+  state: string; // active | stopped
+  created_at: number;
+  stopped_at: number | null;
+}
+
+export interface OutboxTable {
+  id: string;
+  idempotency_key: string;
+  channel_id: string;
+  incident_id: string | null;
+  page_id: string | null;
+  message: string; // JSON NotificationMessage
+  state: string; // pending | sending | delivered | dead | cancelled
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  last_error: string | null;
+  last_status: number | null;
+  remote_id: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+export interface ChatThreadsTable {
+  thread_key: string;
+  channel_id: string;
+  remote_id: string;
+  created_at: number;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   timeline: TimelineTable;
@@ -171,4 +237,10 @@ export interface Database {
   alert_groups: AlertGroupsTable;
   silences: SilencesTable;
   maintenance_windows: MaintenanceWindowsTable;
+  settings: SettingsTable;
+  schedule_overrides: ScheduleOverridesTable;
+  escalations: EscalationsTable;
+  pages: PagesTable;
+  outbox: OutboxTable;
+  chat_threads: ChatThreadsTable;
 }

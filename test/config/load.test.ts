@@ -194,7 +194,7 @@ describe('parseConfig', () => {
     const lines = formatConfigProblems(caught).split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toBe(
-      'extra (line 3): unknown field "extra" (fix: allowed fields here: version, organization, severities, roles, users, teams, services, businessHours, alerts)',
+      'extra (line 3): unknown field "extra" (fix: allowed fields here: version, organization, severities, roles, users, teams, services, businessHours, alerts, publicUrl, channels, schedules, escalationPolicies, paging)',
     );
     expect(lines[1]).toMatch(/^services\[0\]\.team \(line 7\): team "nobody" does not exist \(fix: add a team with id "nobody"/);
   });

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Dialect } from '../connect.ts';
 import * as foundation from './0001_foundation.ts';
 import * as alerts from './0002_alerts.ts';
+import * as paging from './0003_paging.ts';
 
 export interface Migration {
   name: string;
@@ -13,4 +14,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { name: '0001_foundation', up: foundation.up },
   { name: '0002_alerts', up: alerts.up },
+  { name: '0003_paging', up: paging.up },
 ];
