@@ -1,26 +1,7 @@
 import { parseMatcher } from '../alerts/matchers/index.ts';
 import { createTemplateEngine } from '../alerts/rules.ts';
-import { SEVERITY_PRESETS } from './presets.ts';
-import { closestName } from './problems.ts';
+import { asItem, idsOf, itemsOf, referenceChecker, severityIds, type Item, type Path } from './documentWalk.ts';
 import type { SchemaProblem } from './schemaProblems.ts';
-
-type Path = (string | number)[];
-type Item = Record<string, unknown>;
-
-const asItem = (value: unknown): Item | undefined =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Item) : undefined;
-const itemsOf = (value: unknown): Array<{ index: number; item: Item }> =>
-  Array.isArray(value) ? value.flatMap((v, index) => (asItem(v) ? [{ index, item: asItem(v)! }] : [])) : [];
-const idsOf = (value: unknown): string[] => itemsOf(value).flatMap(({ item }) => (typeof item.id === 'string' ? [item.id] : []));
-
-function severityIds(root: Item): string[] {
-  const severities = asItem(root.severities);
-  if (!severities) return [];
-  if (typeof severities.preset === 'string') {
-    return (SEVERITY_PRESETS as Record<string, Array<{ id: string }>>)[severities.preset]?.map((l) => l.id) ?? [];
-  }
-  return idsOf(severities.levels);
-}
 
 /**
  * The alerts section refers to severities, services and teams by id, and holds
@@ -35,17 +16,7 @@ export function alertProblems(root: Item): SchemaProblem[] {
   const teams = idsOf(root.teams);
   const liquid = createTemplateEngine();
 
-  const reference = (value: unknown, known: string[], noun: string, list: string, at: Path, ignoreCase = false) => {
-    if (typeof value !== 'string') return;
-    const found = ignoreCase ? known.some((k) => k.toLowerCase() === value.toLowerCase()) : known.includes(value);
-    if (found) return;
-    const guess = closestName(value, known);
-    problems.push({
-      at,
-      message: `${noun} "${value}" does not exist`,
-      fix: `${guess ? `did you mean "${guess}"? ` : ''}use one of the ids under ${list}: (${known.join(', ') || 'none defined'})`,
-    });
-  };
+  const reference = referenceChecker(problems);
   const matchers = (value: unknown, at: Path) => {
     if (!Array.isArray(value)) return;
     value.forEach((text, i) => {

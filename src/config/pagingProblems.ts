@@ -2,18 +2,9 @@ import { Value } from '@sinclair/typebox/value';
 import { ChannelConfig, channelProblems } from '../notify/channels/index.ts';
 import { schedulesProblems } from '../paging/schedules/index.ts';
 import { ScheduleConfig } from '../paging/schedules/schema.ts';
-import { SEVERITY_PRESETS } from './presets.ts';
-import { closestName } from './problems.ts';
+import { asItem, idsOf, itemsOf, referenceChecker, severityIds, type Item, type Path } from './documentWalk.ts';
 import type { SchemaProblem } from './schemaProblems.ts';
 
-type Path = (string | number)[];
-type Item = Record<string, unknown>;
-
-const asItem = (value: unknown): Item | undefined =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Item) : undefined;
-const itemsOf = (value: unknown): Array<{ index: number; item: Item }> =>
-  Array.isArray(value) ? value.flatMap((v, index) => (asItem(v) ? [{ index, item: asItem(v)! }] : [])) : [];
-const idsOf = (value: unknown): string[] => itemsOf(value).flatMap(({ item }) => (typeof item.id === 'string' ? [item.id] : []));
 
 /** `schedules[0].layers[1].users[2]` → ['schedules', 0, 'layers', 1, 'users', 2], so problems get line numbers. */
 export function pathSegments(text: string): Path {
@@ -24,15 +15,6 @@ export function pathSegments(text: string): Path {
     else segments.push(JSON.parse(`"${match[3]}"`) as string);
   }
   return segments;
-}
-
-function severityIds(root: Item): string[] {
-  const severities = asItem(root.severities);
-  if (!severities) return [];
-  if (typeof severities.preset === 'string') {
-    return (SEVERITY_PRESETS as Record<string, Array<{ id: string }>>)[severities.preset]?.map((l) => l.id) ?? [];
-  }
-  return idsOf(severities.levels);
 }
 
 /**
@@ -49,15 +31,7 @@ export function pagingProblems(root: Item, env: Readonly<Record<string, string |
   const policies = idsOf(root.escalationPolicies);
   const severities = severityIds(root);
 
-  const reference = (value: unknown, known: string[], noun: string, list: string, at: Path) => {
-    if (typeof value !== 'string' || known.includes(value)) return;
-    const guess = closestName(value, known);
-    problems.push({
-      at,
-      message: `${noun} "${value}" does not exist`,
-      fix: `${guess ? `did you mean "${guess}"? ` : ''}use one of the ids under ${list}: (${known.join(', ') || 'none defined'})`,
-    });
-  };
+  const reference = referenceChecker(problems);
   const unique = (list: string, noun: string) => {
     const seen = new Set<string>();
     for (const { index, item } of itemsOf(root[list])) {
