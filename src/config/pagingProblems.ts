@@ -5,7 +5,6 @@ import { ScheduleConfig } from '../paging/schedules/schema.ts';
 import { asItem, idsOf, itemsOf, referenceChecker, severityIds, type Item, type Path } from './documentWalk.ts';
 import type { SchemaProblem } from './schemaProblems.ts';
 
-
 /** `schedules[0].layers[1].users[2]` → ['schedules', 0, 'layers', 1, 'users', 2], so problems get line numbers. */
 export function pathSegments(text: string): Path {
   const segments: Path = [];
