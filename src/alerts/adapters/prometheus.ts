@@ -1,5 +1,6 @@
 import { ALERT_LIMITS, type IncomingAlert } from '../model.ts';
 import {
+  ANNOTATION_LIMITS,
   child,
   describeJson,
   isObject,
@@ -88,7 +89,7 @@ export function readAlert(raw: JsonObject, field: string, envelope: Envelope, no
   const labels = isObject(rawLabels) && Object.keys(rawLabels).length === 0 ? {} : readStringMap(rawLabels, labelsField, problems);
   if (isObject(rawLabels) && Object.keys(rawLabels).length === 0) problems.add(labelsField, 'must have at least one label');
   const rawAnnotations = own(raw, 'annotations');
-  const annotations = rawAnnotations === undefined || rawAnnotations === null ? {} : readStringMap(rawAnnotations, child(field, 'annotations'), problems);
+  const annotations = rawAnnotations === undefined || rawAnnotations === null ? {} : readStringMap(rawAnnotations, child(field, 'annotations'), problems, ANNOTATION_LIMITS);
   const startsAt = readTimestamp(raw, 'startsAt', child(field, 'startsAt'), problems);
   const endsAt = readTimestamp(raw, 'endsAt', child(field, 'endsAt'), problems);
   const generatorUrl = safeUrl(readOptionalString(raw, 'generatorURL', child(field, 'generatorURL'), problems, TEXT));

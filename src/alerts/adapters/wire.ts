@@ -80,6 +80,8 @@ export interface MapLimits {
   entries: number;
   nameLength: number;
   valueLength: number;
+  /** Cut over-long values (marked with …) instead of refusing them. */
+  truncateValues?: boolean;
 }
 
 export const LABEL_LIMITS: MapLimits = {
@@ -87,6 +89,13 @@ export const LABEL_LIMITS: MapLimits = {
   nameLength: ALERT_LIMITS.labelNameLength,
   valueLength: ALERT_LIMITS.labelValueLength,
 };
+
+/**
+ * Annotations are prose (descriptions, runbook text) that monitoring may make
+ * long; refusing the webhook would lose the alert, so a long one is cut instead.
+ * Labels are identity and stay strict.
+ */
+export const ANNOTATION_LIMITS: MapLimits = { ...LABEL_LIMITS, truncateValues: true };
 
 /**
  * Reads a string→string map (labels, annotations). Anything else is a problem at
@@ -111,6 +120,7 @@ export function readStringMap(value: unknown, field: string, problems: Problems,
     else if (name.length > limits.nameLength) {
       problems.add(field, `has a name of ${name.length} characters; at most ${limits.nameLength} are accepted`);
     } else if (typeof entry !== 'string') problems.add(child(field, name), `must be a string, not ${describeJson(entry)}`);
+    else if (entry.length > limits.valueLength && limits.truncateValues) entries.push([name, truncate(entry, limits.valueLength)]);
     else if (entry.length > limits.valueLength) {
       problems.add(child(field, name), `is ${entry.length} characters long; at most ${limits.valueLength} are accepted`);
     } else entries.push([name, entry]);
