@@ -132,9 +132,19 @@ export async function createApp(options: AppOptions): Promise<App> {
   );
 
   const sse: SseConnections = new Set();
+  let closing = false;
   app.addHook('preClose', async () => {
+    closing = true;
     // Live streams never end by themselves; end them so shutdown can finish.
     for (const connection of sse) connection.end();
+    // Keep-alive connections that go idle after their last answer would hold
+    // the close open until their timeout; let each go as soon as it is idle.
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+    app.server.once('close', () => clearInterval(sweep));
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
   });
 
   await app.register(healthRoutes(services, metrics));

@@ -162,12 +162,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       close: () => {
         // In-flight requests finish (Fastify waits for them) before the store closes.
         closing ??= (async () => {
-          await scheduler.stop();
-          await running.close();
-          await alerts.drain();
-          await deliverer.stop();
-          await events.stop();
-          await store.close();
+          const step = async (what: string, work: () => Promise<void>) => {
+            await work();
+            logger.debug(`shutdown: ${what}`);
+          };
+          await step('timers stopped', () => scheduler.stop());
+          await step('HTTP requests finished', () => running.close());
+          await step('alert batches committed', () => alerts.drain());
+          await step('deliveries stopped', () => deliverer.stop());
+          await step('live events stopped', () => events.stop());
+          await step('database closed', () => store.close());
         })();
         return closing;
       },
