@@ -1,0 +1,599 @@
+/**
+ * Alert ingest throughput and latency, against a real Alertmanager as the reference.
+ *
+ * For each engine (SQLite in a temporary directory; PostgreSQL in a fresh
+ * database when reachable) and each request size (1 and 100 alerts per
+ * request), one fresh `firebreak serve` child process takes Alertmanager
+ * webhooks (v4) from 16 concurrent keep-alive clients: 100,000 alerts in total
+ * over 10,000 distinct identities (alert k is identity k mod 10,000, so the
+ * first 10,000 are new alerts that join 50 incidents and the rest are repeats).
+ * The same alerts, as JSON arrays of 1 and of 100, go to a fresh Debian
+ * Alertmanager (`POST /api/v2/alerts`, route `group_by: ['...']`, a receiver
+ * with no integrations, so it only ingests, dedups and groups). Reported:
+ * alerts/s over the load phase, p50/p99 response time per request, the
+ * server's peak RSS (VmHWM of its pid; the PostgreSQL server's own memory is
+ * not counted), and Firebreak/Alertmanager.
+ *
+ * Latency probe: Firebreak on SQLite, 10,000 identities loaded first, then
+ * single-alert webhooks paced at 1,000 alerts/s (open loop: each request goes
+ * at its scheduled time, whatever the earlier ones are doing) for 15 s, 90 %
+ * repeats and 10 % new identities.
+ *
+ * Each load phase stops at its alert count or after BENCH_MAX_SECONDS, so the
+ * whole run stays near five minutes; a capped phase says so.
+ *
+ *   npm run bench:ingest
+ *   BENCH_ALERTS=20000 BENCH_MAX_SECONDS=15 BENCH_ENGINES=sqlite npm run bench:ingest   (a quicker look)
+ *   BENCH_CPU_PROF=/tmp/prof npm run bench:ingest   (profile each Firebreak server; prints its hot spots)
+ *
+ * Environment: BENCH_ALERTS (100000), BENCH_IDENTITIES (10000), BENCH_CLIENTS (16),
+ * BENCH_BATCHES (1,100), BENCH_ENGINES (sqlite,postgres), BENCH_MAX_SECONDS (40),
+ * BENCH_PROBE_RATE (1000), BENCH_PROBE_SECONDS (15), BENCH_ALERTMANAGER (1; 0 skips the reference).
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { cpus, loadavg } from 'node:os';
+import { join, relative } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ADMIN_URL, createTestDatabase, postgresReachable, type Engine } from '../test/support/database.ts';
+import { peerBinary, procStatusKb, startAlertmanager, type Alertmanager } from '../test/support/peers.ts';
+import { expectStatus, percentile, spawnServer, type ServerProcess } from '../test/support/process.ts';
+
+const TOTAL = Number(process.env.BENCH_ALERTS ?? 100_000);
+const IDENTITIES = Number(process.env.BENCH_IDENTITIES ?? 10_000);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
+const BATCHES = (process.env.BENCH_BATCHES ?? '1,100').split(',').map(Number);
+const ENGINES = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',') as Engine[];
+const MAX_SECONDS = Number(process.env.BENCH_MAX_SECONDS ?? 40);
+const PROBE_RATE = Number(process.env.BENCH_PROBE_RATE ?? 1000);
+const PROBE_SECONDS = Number(process.env.BENCH_PROBE_SECONDS ?? 15);
+const WITH_ALERTMANAGER = process.env.BENCH_ALERTMANAGER !== '0';
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
+const WARMUP_ALERTS = 1_000;
+const ALERT_NAMES = 50;
+const GOAL_RATIO = 2;
+const GOAL_PROBE_P99_MS = 50;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const log = (text: string) => process.stdout.write(`${text}\n`);
+const fmtInt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
+const fmtMs = (ms: number) => (Number.isFinite(ms) ? `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms` : '—');
+const fmtMb = (kb: number | undefined) => (kb === undefined ? '—' : `${Math.round(kb / 1024)} MB`);
+
+// ---------------------------------------------------------------------------
+// The alerts: identity i has its own labels; the JSON of each is built once.
+
+const STARTS_AT = new Date(Date.now() - 3_600_000).toISOString();
+const labelsOf = (identity: number) => ({
+  alertname: `BenchAlert${String(identity % ALERT_NAMES).padStart(2, '0')}`,
+  instance: `host-${identity}.bench:9100`,
+  job: 'bench',
+  severity: 'warning',
+});
+const summaryOf = (identity: number) => `bench alert ${identity} above threshold`;
+const fingerprintOf = (identity: number) => identity.toString(16).padStart(16, '0');
+
+/** One alert of an Alertmanager webhook, as Alertmanager sends it. */
+const webhookAlertJson = (identity: number) =>
+  JSON.stringify({
+    status: 'firing',
+    labels: labelsOf(identity),
+    annotations: { summary: summaryOf(identity) },
+    startsAt: STARTS_AT,
+    endsAt: '0001-01-01T00:00:00Z',
+    generatorURL: 'http://prometheus.bench:9090/graph?g0.expr=bench_metric+%3E+1',
+    fingerprint: fingerprintOf(identity),
+  });
+/** One alert of Alertmanager's API v2 (postableAlert), as Prometheus sends it. */
+const apiAlertJson = (identity: number) =>
+  JSON.stringify({
+    labels: labelsOf(identity),
+    annotations: { summary: summaryOf(identity) },
+    startsAt: STARTS_AT,
+    generatorURL: 'http://prometheus.bench:9090/graph?g0.expr=bench_metric+%3E+1',
+  });
+
+type Target = 'firebreak' | 'alertmanager';
+
+class Bodies {
+  private readonly cache = new Map<number, string>();
+  constructor(private readonly target: Target) {}
+
+  private alert(identity: number): string {
+    let json = this.cache.get(identity);
+    if (json === undefined) {
+      json = this.target === 'firebreak' ? webhookAlertJson(identity) : apiAlertJson(identity);
+      this.cache.set(identity, json);
+    }
+    return json;
+  }
+
+  /** The request body carrying these identities. */
+  body(identities: number[]): Buffer {
+    const alerts = identities.map((identity) => this.alert(identity)).join(',');
+    if (this.target === 'alertmanager') return Buffer.from(`[${alerts}]`);
+    return Buffer.from(
+      `{"version":"4","groupKey":"{}:{alertname=\\"bench\\"}","truncatedAlerts":0,"status":"firing","receiver":"firebreak",` +
+        `"groupLabels":{},"commonLabels":{"job":"bench"},"commonAnnotations":{},"externalURL":"http://alertmanager.bench:9093","alerts":[${alerts}]}`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------
+// HTTP: node:http over keep-alive, one socket per client, bodies built outside the timed part.
+
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+function post(url: URL, body: Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+interface LoadResult {
+  requests: number;
+  alerts: number;
+  errors: number;
+  firstError: string;
+  seconds: number;
+  /** Per request, in ms, sorted. */
+  latencies: number[];
+  capped: boolean;
+}
+
+/**
+ * Closed loop: CLIENTS clients, each posting its next request when the last is
+ * answered, until `total` alerts are sent or `maxSeconds` have passed.
+ */
+async function load(url: URL, bodies: Bodies, options: { batch: number; total: number; identity: (k: number) => number; maxSeconds: number; expect: number }): Promise<LoadResult> {
+  const requests = Math.ceil(options.total / options.batch);
+  const latencies: number[] = [];
+  let next = 0;
+  let alerts = 0;
+  let errors = 0;
+  let firstError = '';
+  let capped = false;
+  const began = performance.now();
+  const deadline = began + options.maxSeconds * 1000;
+  const client = async () => {
+    while (next < requests) {
+      if (performance.now() > deadline) {
+        capped = true;
+        return;
+      }
+      const r = next++;
+      const first = r * options.batch;
+      const identities: number[] = [];
+      for (let k = first; k < Math.min(first + options.batch, options.total); k++) identities.push(options.identity(k));
+      const body = bodies.body(identities);
+      const started = performance.now();
+      try {
+        const answer = await post(url, body);
+        if (answer.status !== options.expect) {
+          errors++;
+          firstError ||= `${answer.status} ${answer.text.slice(0, 200)}`;
+        } else alerts += identities.length;
+      } catch (error) {
+        errors++;
+        firstError ||= String(error);
+      }
+      latencies.push(performance.now() - started);
+    }
+  };
+  await Promise.all(Array.from({ length: CLIENTS }, client));
+  const seconds = (performance.now() - began) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { requests: latencies.length, alerts, errors, firstError, seconds, latencies, capped };
+}
+
+// ---------------------------------------------------------------------------
+// Targets
+
+interface Running {
+  url: URL;
+  pid: number;
+  stop(): Promise<void>;
+  describe: string;
+}
+
+async function startFirebreak(engine: Engine): Promise<Running & { server: ServerProcess }> {
+  const database = await createTestDatabase(engine);
+  // spawnServer passes this process's environment on; NODE_OPTIONS carries the profiler preload.
+  const options = process.env.NODE_OPTIONS;
+  if (CPU_PROF_DIR) process.env.NODE_OPTIONS = `${options ?? ''} --import ${profilerPreload(CPU_PROF_DIR)}`.trim();
+  let server: ServerProcess;
+  try {
+    server = await spawnServer({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });
+  } catch (error) {
+    await database.drop();
+    throw error;
+  } finally {
+    if (options === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = options;
+  }
+  const created = await expectStatus(server, 201, 'POST', '/api/v1/integrations', { kind: 'alertmanager', name: 'bench alertmanager' });
+  return {
+    server,
+    url: new URL(server.url + (created.body.url as string)),
+    pid: server.pid,
+    describe: `firebreak ${engine}`,
+    stop: async () => {
+      await server.stop(30_000);
+      await database.drop();
+    },
+  };
+}
+
+async function startReference(): Promise<Running & { peer: Alertmanager }> {
+  // Every alert its own group; timers as Alertmanager's defaults, so the load phase measures ingest.
+  const peer = await startAlertmanager({ groupBy: ['...'], groupWait: '30s', groupInterval: '5m', repeatInterval: '4h' });
+  return { peer, url: new URL(`${peer.url}/api/v2/alerts`), pid: peer.pid, describe: 'alertmanager', stop: () => peer.stop() };
+}
+
+interface Row {
+  system: string;
+  engine: string;
+  batch: number;
+  result: LoadResult;
+  peakRssKb: number | undefined;
+}
+
+async function measure(target: Target, engine: Engine | null, batch: number): Promise<Row> {
+  const running = target === 'firebreak' ? await startFirebreak(engine!) : await startReference();
+  const bodies = new Bodies(target);
+  const expect = 200;
+  try {
+    // Warm-up on identities of their own (JIT, pools, caches); not measured.
+    await load(running.url, bodies, { batch, total: WARMUP_ALERTS, identity: (k) => IDENTITIES + 1_000_000 + k, maxSeconds: 30, expect });
+    const result = await load(running.url, bodies, { batch, total: TOTAL, identity: (k) => k % IDENTITIES, maxSeconds: MAX_SECONDS, expect });
+    const peakRssKb = procStatusKb(running.pid, 'VmHWM');
+    const rate = result.alerts / result.seconds;
+    log(
+      `  ${target === 'firebreak' ? `Firebreak (${engine})` : 'Alertmanager'}, ${batch} alert${batch === 1 ? '' : 's'}/request: ` +
+        `${fmtInt(result.alerts)} alerts in ${result.seconds.toFixed(1)} s = ${fmtInt(rate)} alerts/s, p99 ${fmtMs(percentile(result.latencies, 99))}` +
+        `${result.errors ? `, ${result.errors} errors (first: ${result.firstError})` : ''}${result.capped ? ' [time cap]' : ''}`,
+    );
+    return { system: target === 'firebreak' ? 'Firebreak' : 'Alertmanager', engine: engine ?? '(memory)', batch, result, peakRssKb };
+  } finally {
+    await running.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Latency probe: paced, open loop
+
+interface ProbeResult {
+  sent: number;
+  errors: number;
+  firstError: string;
+  seconds: number;
+  /** From the moment each request went out. */
+  latencies: number[];
+  /** From the moment each request was due (includes any delay of the sender itself). */
+  fromSchedule: number[];
+  peakRssKb: number | undefined;
+}
+
+async function probe(): Promise<ProbeResult> {
+  const running = await startFirebreak('sqlite');
+  const bodies = new Bodies('firebreak');
+  try {
+    // The 10,000 identities exist first, as after the load phases.
+    await load(running.url, bodies, { batch: 100, total: IDENTITIES, identity: (k) => k, maxSeconds: 120, expect: 200 });
+    await load(running.url, bodies, { batch: 1, total: WARMUP_ALERTS, identity: (k) => k % IDENTITIES, maxSeconds: 30, expect: 200 });
+    const total = Math.round(PROBE_RATE * PROBE_SECONDS);
+    const intervalMs = 1000 / PROBE_RATE;
+    // 90 % repeats of the known identities, 10 % new ones.
+    const identity = (i: number) => (i % 10 === 9 ? IDENTITIES + 2_000_000 + i : (i * 7919) % IDENTITIES);
+    const prebuilt = Array.from({ length: total }, (_, i) => bodies.body([identity(i)]));
+    const latencies: number[] = [];
+    const fromSchedule: number[] = [];
+    let errors = 0;
+    let firstError = '';
+    const inFlight: Array<Promise<void>> = [];
+    const began = performance.now();
+    let sent = 0;
+    while (sent < total) {
+      const now = performance.now();
+      while (sent < total && began + sent * intervalMs <= now) {
+        const due = began + sent * intervalMs;
+        const body = prebuilt[sent]!;
+        sent++;
+        const started = performance.now();
+        inFlight.push(
+          post(running.url, body).then(
+            (answer) => {
+              const done = performance.now();
+              latencies.push(done - started);
+              fromSchedule.push(done - due);
+              if (answer.status !== 200) {
+                errors++;
+                firstError ||= `${answer.status} ${answer.text.slice(0, 200)}`;
+              }
+            },
+            (error: unknown) => {
+              errors++;
+              firstError ||= String(error);
+            },
+          ),
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, began + sent * intervalMs - performance.now())));
+    }
+    await Promise.all(inFlight);
+    const seconds = (performance.now() - began) / 1000;
+    latencies.sort((a, b) => a - b);
+    fromSchedule.sort((a, b) => a - b);
+    return { sent, errors, firstError, seconds, latencies, fromSchedule, peakRssKb: procStatusKb(running.pid, 'VmHWM') };
+  } finally {
+    await running.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// CPU profiles (BENCH_CPU_PROF=DIR). `--cpu-prof` is not allowed in NODE_OPTIONS, so
+// a preload module (`--import`) runs V8's profiler through node:inspector in the
+// server and writes DIR/firebreak-PID.cpuprofile when the process exits (SIGTERM
+// stops it gracefully), with the inline source maps tsx gave each TypeScript file,
+// so that hot spots are reported at their lines in src/, not in tsx's output.
+
+function profilerPreload(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'profiler-preload.mjs');
+  writeFileSync(
+    file,
+    `import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
+const session = new Session();
+session.connect();
+session.post('Profiler.enable');
+session.post('Profiler.setSamplingInterval', { interval: 250 });
+session.post('Profiler.start');
+process.on('exit', () => {
+  const sourceMaps = {};
+  session.on('Debugger.scriptParsed', ({ params }) => {
+    if (params.url.startsWith(${JSON.stringify(pathToFileURL(ROOT).href)}) && params.sourceMapURL.startsWith('data:')) sourceMaps[params.url] = params.sourceMapURL;
+  });
+  session.post('Debugger.enable');
+  session.post('Profiler.stop', (error, result) => {
+    if (!error) writeFileSync(${JSON.stringify(dir)} + '/firebreak-' + process.pid + '.cpuprofile', JSON.stringify({ ...result.profile, sourceMaps }));
+  });
+});
+`,
+  );
+  return file;
+}
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: CallFrame; children?: number[] }>;
+  samples: number[];
+  timeDeltas: number[];
+  sourceMaps?: Record<string, string>;
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** For each generated line (0-based): [generated column, original line (0-based)] segments, from a v3 source map. */
+function decodeMappings(mappings: string): Array<Array<[number, number]>> {
+  const lines: Array<Array<[number, number]>> = [];
+  let originalLine = 0;
+  for (const lineText of mappings.split(';')) {
+    const segments: Array<[number, number]> = [];
+    let column = 0;
+    for (const segment of lineText.split(',')) {
+      if (segment === '') continue;
+      const values: number[] = [];
+      let value = 0;
+      let shift = 0;
+      for (const char of segment) {
+        const digit = BASE64.indexOf(char);
+        value += (digit & 31) << shift;
+        if (digit & 32) shift += 5;
+        else {
+          values.push(value & 1 ? -(value >>> 1) : value >>> 1);
+          value = 0;
+          shift = 0;
+        }
+      }
+      column += values[0] ?? 0;
+      if (values.length >= 4) {
+        originalLine += values[2]!;
+        segments.push([column, originalLine]);
+      }
+    }
+    lines.push(segments);
+  }
+  return lines;
+}
+
+class SourceMaps {
+  private readonly decoded = new Map<string, Array<Array<[number, number]>> | null>();
+  constructor(private readonly urls: Record<string, string>) {}
+
+  /** The original 1-based line of a 0-based generated position; the generated line when the file has no map. */
+  line(url: string, line: number, column: number): number {
+    if (!this.decoded.has(url)) {
+      const dataUrl = this.urls[url];
+      let lines: Array<Array<[number, number]>> | null = null;
+      if (dataUrl) {
+        const map = JSON.parse(Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64').toString('utf8')) as { mappings: string };
+        lines = decodeMappings(map.mappings);
+      }
+      this.decoded.set(url, lines);
+    }
+    const segments = this.decoded.get(url)?.[line];
+    if (!segments || segments.length === 0) return line + 1;
+    let best = segments[0]!;
+    for (const segment of segments) if (segment[0] <= column) best = segment;
+    return best[1] + 1;
+  }
+}
+
+/**
+ * Over all profiles in DIR: the functions with the most self time, and the
+ * functions of src/ with the most total time (themselves and what they call).
+ */
+function hotSpots(dir: string, top = 15): { self: string[]; total: string[] } {
+  const selfUs = new Map<string, number>();
+  const totalUs = new Map<string, number>();
+  let allUs = 0;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+    const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+    const maps = new SourceMaps(profile.sourceMaps ?? {});
+    const keyOf = new Map<number, string>();
+    const parentOf = new Map<number, number>();
+    for (const node of profile.nodes) {
+      const frame = node.callFrame;
+      const path = !frame.url ? '(native)' : frame.url.startsWith('file:') ? `${relative(ROOT, fileURLToPath(frame.url))}:${maps.line(frame.url, frame.lineNumber, frame.columnNumber)}` : `${frame.url}:${frame.lineNumber + 1}`;
+      keyOf.set(node.id, `${frame.functionName || '(anonymous)'}  ${path}`);
+      for (const child of node.children ?? []) parentOf.set(child, node.id);
+    }
+    profile.samples.forEach((id, i) => {
+      const us = profile.timeDeltas[i] ?? 0;
+      allUs += us;
+      const key = keyOf.get(id)!;
+      selfUs.set(key, (selfUs.get(key) ?? 0) + us);
+      const seen = new Set<string>();
+      for (let node: number | undefined = id; node !== undefined; node = parentOf.get(node)) {
+        const frameKey = keyOf.get(node)!;
+        if (!frameKey.includes('  src/') || seen.has(frameKey)) continue;
+        seen.add(frameKey);
+        totalUs.set(frameKey, (totalUs.get(frameKey) ?? 0) + us);
+      }
+    });
+  }
+  const list = (map: Map<string, number>) =>
+    [...map.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([key, us]) => `${((100 * us) / allUs).toFixed(1).padStart(5)} %  ${key}`);
+  return { self: list(selfUs), total: list(totalUs) };
+}
+
+// ---------------------------------------------------------------------------
+
+function table(headers: string[], rows: string[][], leftColumns: number): string {
+  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: string[]) => cells.map((cell, c) => (c < leftColumns ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const began = performance.now();
+  log(
+    `Firebreak alert ingest benchmark: Alertmanager webhooks (v4) of ${BATCHES.join(' and ')} alerts/request, ${CLIENTS} concurrent clients,\n` +
+      `${fmtInt(TOTAL)} alerts over ${fmtInt(IDENTITIES)} identities (${ALERT_NAMES} alert names → ${ALERT_NAMES} incidents), ` +
+      `each load phase capped at ${MAX_SECONDS} s, after ${fmtInt(WARMUP_ALERTS)} warm-up alerts.`,
+  );
+  log('One fresh `firebreak serve` child process (LOG_LEVEL=info) and one fresh Alertmanager per row; clients run in this process.');
+  const loadNow = () => loadavg().map((n) => n.toFixed(2)).join(' ');
+  log(`${cpus().length} CPUs; load average at start ${loadNow()} (other work on the machine skews every figure).\n`);
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const engines: Engine[] = [];
+  for (const engine of ENGINES) {
+    if (engine === 'postgres' && !(await postgresReachable())) notes.push(`postgres: not measured — PostgreSQL is not reachable at ${ADMIN_URL} (set FIREBREAK_TEST_PG_URL)`);
+    else engines.push(engine);
+  }
+  const withReference = WITH_ALERTMANAGER && peerBinary('alertmanager') !== null;
+  if (WITH_ALERTMANAGER && !withReference) notes.push('alertmanager: not measured — /usr/bin/prometheus-alertmanager is not installed');
+
+  for (const batch of BATCHES) {
+    if (withReference) rows.push(await measure('alertmanager', null, batch));
+    for (const engine of engines) rows.push(await measure('firebreak', engine, batch));
+  }
+  let probed: ProbeResult | undefined;
+  if (PROBE_SECONDS > 0 && engines.includes('sqlite')) {
+    log(`  latency probe: Firebreak (sqlite), single-alert webhooks paced at ${fmtInt(PROBE_RATE)} alerts/s for ${PROBE_SECONDS} s …`);
+    probed = await probe();
+  }
+
+  const rateOf = (row: Row) => row.result.alerts / row.result.seconds;
+  const reference = (batch: number) => rows.find((r) => r.system === 'Alertmanager' && r.batch === batch);
+  log('');
+  log(
+    table(
+      ['system', 'engine', 'alerts/req', 'alerts', 'errors', 'seconds', 'alerts/s', 'p50', 'p99', 'peak RSS', 'vs Alertmanager', 'goal'],
+      rows.map((row) => {
+        const ref = reference(row.batch);
+        const ratio = row.system === 'Firebreak' && ref ? rateOf(row) / rateOf(ref) : Number.NaN;
+        const goal = row.system === 'Firebreak' && row.engine === 'sqlite' && ref ? `≥ ${GOAL_RATIO}× ${ratio >= GOAL_RATIO ? 'MET' : 'NOT MET'}` : '';
+        return [
+          row.system,
+          row.engine,
+          String(row.batch),
+          `${fmtInt(row.result.alerts)}${row.result.capped ? '*' : ''}`,
+          fmtInt(row.result.errors),
+          row.result.seconds.toFixed(1),
+          fmtInt(rateOf(row)),
+          fmtMs(percentile(row.result.latencies, 50)),
+          fmtMs(percentile(row.result.latencies, 99)),
+          fmtMb(row.peakRssKb),
+          Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '',
+          goal,
+        ];
+      }),
+      2,
+    ),
+  );
+  if (rows.some((r) => r.result.capped)) log(`* stopped at the ${MAX_SECONDS} s cap before ${fmtInt(TOTAL)} alerts (BENCH_MAX_SECONDS)`);
+  for (const row of rows.filter((r) => r.result.errors > 0)) log(`errors in ${row.system} ${row.engine} ×${row.batch}: ${row.result.firstError}`);
+
+  if (probed) {
+    const p99 = percentile(probed.latencies, 99);
+    log('');
+    log(
+      table(
+        ['latency probe', 'paced at', 'achieved', 'requests', 'errors', 'p50', 'p99', 'max', 'p99 from schedule', 'peak RSS', 'goal'],
+        [
+          [
+            'Firebreak (sqlite), 1 alert/req',
+            `${fmtInt(PROBE_RATE)}/s`,
+            `${fmtInt(probed.sent / probed.seconds)}/s`,
+            fmtInt(probed.sent),
+            fmtInt(probed.errors),
+            fmtMs(percentile(probed.latencies, 50)),
+            fmtMs(p99),
+            fmtMs(probed.latencies.at(-1) ?? Number.NaN),
+            fmtMs(percentile(probed.fromSchedule, 99)),
+            fmtMb(probed.peakRssKb),
+            `p99 < ${GOAL_PROBE_P99_MS} ms ${p99 < GOAL_PROBE_P99_MS ? 'MET' : 'NOT MET'}`,
+          ],
+        ],
+        1,
+      ),
+    );
+    if (probed.errors) log(`probe errors: ${probed.firstError}`);
+  }
+  for (const note of notes) log(note);
+  if (CPU_PROF_DIR) {
+    const spots = hotSpots(CPU_PROF_DIR);
+    log(`\nHot spots over all Firebreak server profiles in ${CPU_PROF_DIR} — self time:`);
+    for (const line of spots.self) log(`  ${line}`);
+    log('Total time (self and callees) of functions in src/:');
+    for (const line of spots.total) log(`  ${line}`);
+  }
+  log(`\nTotal run: ${((performance.now() - began) / 1000).toFixed(0)} s; load average at the end ${loadNow()}`);
+  agent.destroy();
+}
+
+await main();
