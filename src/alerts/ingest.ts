@@ -180,10 +180,10 @@ async function ingestOne(
     return outcome(suppression.result, record);
   }
 
-  if (!existing) await tx.alerts.insert(record);
   const placed = await placeInIncident(ctx, tx, rules, cls, record, alert);
   record.incidentId = placed.incidentId;
-  await tx.alerts.save(record);
+  if (existing) await tx.alerts.save(record);
+  else await tx.alerts.insert(record);
   state.noteFiring(record);
   await history(ctx, tx, record, 'fired', stillOpen ? 'No longer suppressed' : existing ? 'Fired again' : 'Fired');
   await ctx.events.record(tx, { at: now, type: 'alert.fired', incidentId: record.incidentId, data: { alertId: record.id, name: record.name } });

@@ -21,7 +21,7 @@ describe('logs', () => {
       database = await createTestDatabase();
       const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
       // The production logger, written to memory instead of stderr.
-      const logger = createLogger('info', sink);
+      const logger = createLogger('debug', sink);
       server = await startServer({ configPath: EXAMPLE_CONFIG, dataDir: database.dataDir, databaseUrl: database.databaseUrl, port: 0, bootstrapToken: ADMIN_TOKEN, logger });
     });
     afterAll(async () => {
