@@ -1,6 +1,7 @@
 import { systemActor } from '../core/actor.ts';
 import { withActor, type Services } from '../core/context.ts';
 import { appendTimeline } from '../incidents/index.ts';
+import { Waker } from '../core/waker.ts';
 import type { OutboxRecord } from '../store/index.ts';
 import { channelThreads, deliverTo, type DeliveryResult, type NotificationMessage } from './channels/index.ts';
 
@@ -43,7 +44,9 @@ const BREAKER_COOLDOWN_MS = 30_000;
 export class Deliverer {
   private running: Promise<void> | null = null;
   private stopping = new AbortController();
-  private wakeUp: AbortController | null = null;
+  private readonly waker = new Waker();
+  /** Sends under way: a slow destination holds only its own messages, not the next round. */
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly breakers = new Map<string, Breaker>();
   private readonly pollMs: number;
   private readonly batchSize: number;
@@ -65,43 +68,60 @@ export class Deliverer {
 
   async stop(): Promise<void> {
     this.stopping.abort();
-    this.wakeUp?.abort();
     await this.running;
+    await Promise.all(this.inFlight);
     this.running = null;
   }
 
   wake(): void {
-    this.wakeUp?.abort();
+    this.waker.wake();
   }
 
   private async loop(): Promise<void> {
     while (!this.stopping.signal.aborted) {
-      let sent = 0;
+      let claimed = 0;
       try {
-        sent = await this.tick();
+        claimed = await this.tick();
       } catch (error) {
         this.options.services.logger.error({ err: error }, 'outbox delivery round failed; retrying');
       }
-      if (sent >= this.batchSize || this.stopping.signal.aborted) continue;
-      this.wakeUp = new AbortController();
-      await new Promise<void>((resolve) => {
-        const timeout = setTimeout(resolve, this.pollMs);
-        AbortSignal.any([this.stopping.signal, this.wakeUp!.signal]).addEventListener('abort', () => {
-          clearTimeout(timeout);
-          resolve();
-        }, { once: true });
-      });
+      if (claimed > 0 || this.stopping.signal.aborted) continue;
+      await this.waker.sleep(this.pollMs, this.stopping.signal);
     }
   }
 
-  /** One round: lease due messages and send them; returns how many were leased. */
+  /**
+   * Leases the due messages there is room for and starts sending them; returns
+   * how many were leased. Each finished send wakes the loop to use its room.
+   */
   async tick(): Promise<number> {
+    const room = this.batchSize - this.inFlight.size;
+    if (room <= 0) return 0;
     const { services } = this.options;
     const now = services.clock.now();
     const open = [...this.breakers.entries()].filter(([, b]) => b.openUntil > now).map(([id]) => id);
-    const claimed = await services.store.repos.outbox.claim(now, this.leaseMs, this.batchSize, open);
-    await Promise.all(claimed.map((record) => this.deliver(record)));
+    const claimed = await services.store.repos.outbox.claim(now, this.leaseMs, room, open);
+    for (const record of claimed) {
+      const sending: Promise<void> = this.deliver(record)
+        .catch((error: unknown) => services.logger.error({ err: error, outbox: record.id }, 'delivery failed unexpectedly; the lease will expire and it goes again'))
+        .finally(() => {
+          this.inFlight.delete(sending);
+          this.waker.wake();
+        });
+      this.inFlight.add(sending);
+    }
     return claimed.length;
+  }
+
+  /** Sends everything due now and waits for it; for tests and tools. */
+  async flush(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const claimed = await this.tick();
+      total += claimed;
+      if (claimed === 0 && this.inFlight.size === 0) return total;
+      if (claimed === 0) await Promise.race(this.inFlight);
+    }
   }
 
   private async deliver(record: OutboxRecord): Promise<void> {

@@ -149,11 +149,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       services,
       reloadConfig: () => config.reload(),
       paging,
-      deliverNow: async () => {
-        let total = 0;
-        for (let sent = await deliverer.tick(); sent > 0; sent = await deliverer.tick()) total += sent;
-        return total;
-      },
+      deliverNow: () => deliverer.flush(),
       fireDueTimers: async () => {
         let total = 0;
         for (let fired = await scheduler.tick(); fired > 0; fired = await scheduler.tick()) total += fired;

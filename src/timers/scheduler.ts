@@ -1,5 +1,6 @@
 import { systemActor } from '../core/actor.ts';
 import { withActor, type Services } from '../core/context.ts';
+import { Waker } from '../core/waker.ts';
 import type { TimerHandler } from '../incidents/index.ts';
 import type { TimerRecord } from '../store/index.ts';
 
@@ -26,15 +27,6 @@ export interface SchedulerOptions {
   onFired?: (fired: FiredTimer) => void;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timeout = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timeout);
-      resolve();
-    }, { once: true });
-  });
-
 /**
  * Claims due timers in batches and runs their handlers in the claiming
  * transaction, each inside a savepoint: a crash rolls the claim back with the
@@ -49,7 +41,7 @@ export class Scheduler {
   private readonly workers: number;
   private running: Promise<void> | null = null;
   private stopping = new AbortController();
-  private readonly wakeUps = new Set<AbortController>();
+  private readonly waker = new Waker();
 
   constructor(private readonly options: SchedulerOptions) {
     this.batchSize = options.batchSize ?? 500;
@@ -73,7 +65,7 @@ export class Scheduler {
 
   /** Look now rather than at the next poll, e.g. after scheduling a timer due at once. */
   wake(): void {
-    for (const wakeUp of this.wakeUps) wakeUp.abort();
+    this.waker.wake();
   }
 
   private async loop(): Promise<void> {
@@ -86,11 +78,7 @@ export class Scheduler {
         logger.error({ err: error }, 'timer scheduler tick failed; retrying');
       }
       if (fired >= this.batchSize || this.stopping.signal.aborted) continue;
-      const wakeUp = new AbortController();
-      this.wakeUps.add(wakeUp);
-      const wait = await this.waitFor();
-      await sleep(wait, AbortSignal.any([this.stopping.signal, wakeUp.signal]));
-      this.wakeUps.delete(wakeUp);
+      await this.waker.sleep(await this.waitFor(), this.stopping.signal);
     }
   }
 
