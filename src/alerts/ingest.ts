@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Context } from '../core/context.ts';
 import { formatDuration } from '../core/duration.ts';
 import {
@@ -206,6 +207,10 @@ async function suppressionOf(
   return null;
 }
 
+/** Group keys come from label values (up to 8 KiB); an index entry cannot be that long, a digest can. */
+const groupTableKey = (groupKey: string) =>
+  groupKey.length <= 200 ? groupKey : `sha256:${createHash('sha256').update(groupKey, 'utf8').digest('hex')}`;
+
 /** Joins the open incident of the alert's group, reopens a recently resolved one, or opens a new one. */
 async function placeInIncident(
   ctx: Context,
@@ -216,9 +221,10 @@ async function placeInIncident(
   alert: IncomingAlert,
 ): Promise<{ incidentId: string; result: IngestResult }> {
   const groupService = cls.service ?? '';
-  await tx.lock(`alert-group:${groupService}:${cls.groupKey}`);
+  const groupKey = groupTableKey(cls.groupKey);
+  await tx.lock(`alert-group:${groupService}:${groupKey}`);
   const now = ctx.clock.now();
-  const groupIncidentId = await tx.alerts.groupIncident(groupService, cls.groupKey);
+  const groupIncidentId = await tx.alerts.groupIncident(groupService, groupKey);
   const incident = groupIncidentId ? await tx.incidents.get(groupIncidentId) : undefined;
   const firingText = `Alert ${record.name} firing${alert.summary && alert.summary !== record.name ? `: ${alert.summary}` : ''}`;
   const alertData = { alertId: record.id, name: record.name, labels: record.labels, generatorUrl: record.generatorUrl };
@@ -238,7 +244,7 @@ async function placeInIncident(
     services: cls.service ? [cls.service] : [],
     summary: cls.summary,
   });
-  await tx.alerts.setGroupIncident(groupService, cls.groupKey, opened.id, now);
+  await tx.alerts.setGroupIncident(groupService, groupKey, opened.id, now);
   await appendTimeline(ctx, tx, opened.id, 'alert.attached', firingText, { ...alertData, runbook: cls.runbook });
   return { incidentId: opened.id, result: 'opened' };
 }

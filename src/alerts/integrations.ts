@@ -5,7 +5,7 @@ import type { Context } from '../core/context.ts';
 import { invalid, notFound } from '../core/errors.ts';
 import { StringEnum } from '../core/schema.ts';
 import type { IntegrationRecord, Store } from '../store/index.ts';
-import { GenericMapping } from './adapters/index.ts';
+import { GenericMapping, genericMappingProblems } from './adapters/index.ts';
 
 export const INTEGRATION_KINDS = ['alertmanager', 'pagerduty', 'grafana', 'generic'] as const;
 export type IntegrationKind = (typeof INTEGRATION_KINDS)[number];
@@ -31,6 +31,10 @@ export async function createIntegration(ctx: Context, input: CreateIntegrationIn
   }
   if (input.mapping !== undefined && input.kind !== 'generic') {
     throw invalid('Only generic integrations take a mapping', { field: 'mapping' });
+  }
+  const mappingProblems = input.mapping === undefined ? [] : genericMappingProblems(input.mapping);
+  if (mappingProblems.length > 0) {
+    throw invalid(`The mapping cannot be read: ${mappingProblems.join('; ')}`, { field: 'mapping', problems: mappingProblems });
   }
   const key = KEY_PREFIX + randomBytes(24).toString('base64url');
   const integration: IntegrationRecord = {

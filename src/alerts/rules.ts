@@ -171,7 +171,12 @@ function defaultSeverityWords(levels: readonly SeverityLevel[]): Record<string, 
   return { [DEFAULT_SEVERITY_WORDS[0]]: pick(0), [DEFAULT_SEVERITY_WORDS[1]]: pick(1), [DEFAULT_SEVERITY_WORDS[2]]: pick(Math.max(0, last - 1)), [DEFAULT_SEVERITY_WORDS[3]]: pick(last) };
 }
 
-const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text || '(untitled alert)');
+/** Cut to `max` characters (code points, as the API counts them), never inside one. */
+function truncate(text: string, max: number): string {
+  const characters = Array.from(text);
+  if (characters.length === 0) return '(untitled alert)';
+  return characters.length > max ? `${characters.slice(0, max - 1).join('')}…` : text;
+}
 
 /** One compiled rule set per configuration object; a reload brings a new one. */
 export class AlertRulesCache {

@@ -4,6 +4,12 @@ import { INCIDENT_STATUSES } from '../incidents/index.ts';
 
 /** Response shapes: they document the API and, through serialization, decide what leaves the server. */
 const Time = Type.String({ format: 'date-time' });
+/**
+ * Objects with any keys. Type.Record would serialise only keys matching
+ * ^(.*)$, silently dropping label names that contain a line break.
+ */
+const StringMap = Type.Unsafe<Record<string, string>>({ type: 'object', additionalProperties: { type: 'string' } });
+const AnyMap = Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true });
 const NullableTime = Type.Union([Time, Type.Null()]);
 
 export const ErrorEnvelope = Type.Object(
@@ -34,7 +40,7 @@ export const IncidentJson = Type.Object({
   severity: Type.String(),
   status: StringEnum(INCIDENT_STATUSES),
   services: Type.Array(Type.String()),
-  roles: Type.Record(Type.String(), Type.String()),
+  roles: StringMap,
   declaredAt: Time,
   declaredBy: Type.String(),
   acknowledgedAt: NullableTime,
@@ -56,7 +62,7 @@ export const TimelineEntryJson = Type.Object({
   actor: Type.String(),
   kind: Type.String(),
   text: Type.String(),
-  data: Type.Record(Type.String(), Type.Unknown()),
+  data: AnyMap,
 });
 
 export const TokenJson = Type.Object({
@@ -92,7 +98,7 @@ export const IntegrationJson = Type.Object({
   name: Type.String(),
   service: Type.Union([Type.String(), Type.Null()]),
   keyPrefix: Type.String({ description: 'the first characters of the key, to tell keys apart' }),
-  mapping: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  mapping: Type.Union([AnyMap, Type.Null()]),
   createdAt: Time,
   createdBy: Type.String(),
   deletedAt: NullableTime,
@@ -107,9 +113,9 @@ export const AlertJson = Type.Object({
   severity: Type.String(),
   service: Type.Union([Type.String(), Type.Null()]),
   summary: Type.String(),
-  labels: Type.Record(Type.String(), Type.String()),
-  annotations: Type.Record(Type.String(), Type.String()),
-  details: Type.Record(Type.String(), Type.Unknown()),
+  labels: StringMap,
+  annotations: StringMap,
+  details: AnyMap,
   groupKey: Type.String(),
   runbook: Type.Union([Type.String(), Type.Null()]),
   generatorUrl: Type.Union([Type.String(), Type.Null()]),

@@ -67,7 +67,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
     tokens: new ApiTokenRepository(db),
     events: new EventRepository(db),
     integrations: new IntegrationRepository(db),
-    alerts: new AlertRepository(db),
+    alerts: new AlertRepository(db, dialect),
     silences: new SilenceRepository(db),
     outbox: new OutboxRepository(db, dialect),
     paging: new PagingRepository(db),

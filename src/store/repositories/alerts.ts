@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { Dialect } from '../connect.ts';
 import type { AlertsTable, Database } from '../schema.ts';
 import { fromJson, toJson } from './json.ts';
 
@@ -102,7 +103,10 @@ const toRow = (record: AlertRecord): AlertsTable => ({
 });
 
 export class AlertRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
 
   async findByIdentity(integrationId: string, dedupKey: string): Promise<AlertRecord | undefined> {
     const row = await this.db
@@ -174,9 +178,10 @@ export class AlertRepository {
     if (filter.seenFrom !== undefined) query = query.where('last_seen_at', '>=', filter.seenFrom);
     if (filter.seenTo !== undefined) query = query.where('last_seen_at', '<', filter.seenTo);
     for (const [name, value] of Object.entries(filter.labels ?? {})) {
-      // Labels are a JSON object; match the exact "name":"value" pair as JSON writes it.
-      const needle = `%${JSON.stringify(name)}:${JSON.stringify(value)}%`.replace(/[\\_]/g, (c) => `\\${c}`);
-      query = query.where(sql<boolean>`labels like ${needle} escape '\\'`);
+      // Labels are a JSON object; find the exact "name":"value" pair as JSON writes it,
+      // by position rather than LIKE, so that case and % _ are taken literally.
+      const needle = `${JSON.stringify(name)}:${JSON.stringify(value)}`;
+      query = query.where(this.dialect === 'postgres' ? sql<boolean>`strpos(labels, ${needle}) > 0` : sql<boolean>`instr(labels, ${needle}) > 0`);
     }
     const after = filter.after;
     if (after) {
