@@ -25,6 +25,8 @@ export interface PositionalSpec {
   readonly optional?: boolean;
   /** Takes every remaining word, joined by spaces, so a message needs no quotes. */
   readonly rest?: boolean;
+  /** Takes every remaining word as a list (`invocation.lists`), e.g. several matchers. */
+  readonly many?: boolean;
 }
 
 export interface Invocation {
@@ -32,6 +34,8 @@ export interface Invocation {
   /** The command's usage text, for usage errors found while running. */
   readonly usage: string;
   readonly args: Readonly<Record<string, string | undefined>>;
+  /** The words of `many` positionals; empty when none were given. */
+  readonly lists: Readonly<Record<string, readonly string[]>>;
   readonly options: Options;
 }
 
@@ -113,12 +117,8 @@ export function parseInvocation(command: Command, path: readonly string[], argv:
   } catch (error) {
     throw new UsageError(describeParseError(error), usage);
   }
-  return {
-    io,
-    usage,
-    args: bindPositionals(command.positionals ?? [], parsed.positionals, usage),
-    options: new Options(parsed.values),
-  };
+  const { args, lists } = bindPositionals(command.positionals ?? [], parsed.positionals, usage);
+  return { io, usage, args, lists, options: new Options(parsed.values) };
 }
 
 function toParseArgsOptions(specs: OptionSpecs) {
@@ -142,10 +142,23 @@ function describeParseError(error: unknown): string {
   return message;
 }
 
-function bindPositionals(specs: readonly PositionalSpec[], given: readonly string[], usage: string): Record<string, string | undefined> {
+function bindPositionals(
+  specs: readonly PositionalSpec[],
+  given: readonly string[],
+  usage: string,
+): { args: Record<string, string | undefined>; lists: Record<string, string[]> } {
   const args: Record<string, string | undefined> = {};
+  const lists: Record<string, string[]> = {};
   let index = 0;
   for (const spec of specs) {
+    if (spec.many) {
+      const words = given.slice(index);
+      if (words.length === 0 && !spec.optional) throw new UsageError(`missing ${spec.name}`, usage);
+      lists[spec.name] = words;
+      args[spec.name] = words.length > 0 ? words.join(' ') : undefined;
+      index = given.length;
+      continue;
+    }
     const value = spec.rest ? (given.length > index ? given.slice(index).join(' ') : undefined) : given[index];
     index = spec.rest ? given.length : index + 1;
     if (value === undefined && !spec.optional) throw new UsageError(`missing ${spec.name}`, usage);
@@ -153,11 +166,11 @@ function bindPositionals(specs: readonly PositionalSpec[], given: readonly strin
   }
   const extra = given[index];
   if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`, usage);
-  return args;
+  return { args, lists };
 }
 
 function positionalUsage(spec: PositionalSpec): string {
-  const name = spec.rest ? `${spec.name}...` : spec.name;
+  const name = spec.rest || spec.many ? `${spec.name}...` : spec.name;
   return spec.optional ? `[${name}]` : name;
 }
 

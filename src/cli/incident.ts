@@ -1,7 +1,7 @@
-import { isDuration, parseDuration } from '../core/duration.ts';
+import { arg, fetchAllPages, optionalLimit, optionalTime, required } from './args.ts';
 import { segment, type ApiClient, type Query } from './client.ts';
 import { REMOTE_OPTIONS, type Command, type Group, type Invocation } from './command.ts';
-import { CliError, EXIT, UsageError } from './errors.ts';
+import { UsageError } from './errors.ts';
 import { renderIncident, renderIncidentTable, type Incident, type Page, type TimelineEntry, type ViewContext } from './incident-view.ts';
 import { printLine } from './io.ts';
 import { styleFor } from './output.ts';
@@ -11,19 +11,6 @@ const ID = { name: 'ID' } as const;
 const incidentPath = (id: string, rest = ''): string => `/incidents/${segment(id)}${rest}`;
 
 const viewOf = ({ io }: Invocation): ViewContext => ({ now: io.now(), timeZone: io.timeZone, style: styleFor(io) });
-
-function required(invocation: Invocation, name: string): string {
-  const value = invocation.options.string(name);
-  if (value === undefined || value.trim() === '') throw new UsageError(`missing --${name}`, invocation.usage);
-  return value;
-}
-
-function arg(invocation: Invocation, name: string): string {
-  const value = invocation.args[name];
-  // Declared positionals are checked while parsing; this only narrows the type.
-  if (value === undefined) throw new UsageError(`missing ${name}`, invocation.usage);
-  return value;
-}
 
 const declare: Command = {
   kind: 'command',
@@ -70,7 +57,7 @@ const list: Command = {
   async run(invocation) {
     const query = listQuery(invocation);
     const client = connect(invocation);
-    const page = invocation.options.flag('all') ? await fetchAllPages(client, query) : await client.get<Page<Incident>>('/incidents', query);
+    const page = invocation.options.flag('all') ? await fetchAllPages<Incident>(client, '/incidents', query) : await client.get<Page<Incident>>('/incidents', query);
     const code = respond(invocation, page, () => renderIncidentTable(page.items, viewOf(invocation)));
     if (page.nextCursor && !invocation.options.flag('json')) {
       printLine(invocation.io.stderr, 'More incidents match: add --all to list them all, or narrow with --since/--status/--severity.');
@@ -90,47 +77,6 @@ export function listQuery(invocation: Invocation): Query {
     to: optionalTime(invocation, 'until', now),
     limit: optionalLimit(invocation),
   };
-}
-
-function optionalTime(invocation: Invocation, name: string, now: number): string | undefined {
-  const text = invocation.options.string(name);
-  if (text === undefined) return undefined;
-  const at = parseWhen(text, now);
-  if (at === undefined) {
-    throw new UsageError(`--${name} '${text}' is neither an ISO time (2024-05-01T14:00:00Z) nor a duration ago (24h, 7d)`, invocation.usage);
-  }
-  return new Date(at).toISOString();
-}
-
-/** An ISO date or time, or a duration meaning that long before now. */
-export function parseWhen(text: string, now: number): number | undefined {
-  if (isDuration(text)) return now - parseDuration(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return undefined;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : at;
-}
-
-function optionalLimit(invocation: Invocation): number | undefined {
-  const text = invocation.options.string('limit');
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`--limit must be a positive whole number, not '${text}'`, invocation.usage);
-  return Number(text);
-}
-
-async function fetchAllPages(client: ApiClient, query: Query): Promise<Page<Incident>> {
-  const items: Incident[] = [];
-  let cursor: string | undefined;
-  const seen = new Set<string>();
-  for (;;) {
-    const page = await client.get<Page<Incident>>('/incidents', { ...query, cursor });
-    items.push(...page.items);
-    if (!page.nextCursor) return { items, nextCursor: null };
-    if (seen.has(page.nextCursor)) {
-      throw new CliError(`the server returned cursor '${page.nextCursor}' twice; stopping instead of looping`, EXIT.failure);
-    }
-    seen.add(page.nextCursor);
-    cursor = page.nextCursor;
-  }
 }
 
 const show: Command = {

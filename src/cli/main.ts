@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { alertGroup } from './alert.ts';
 import { commandUsage, groupUsage, parseInvocation, wantsHelp, type Command, type Group } from './command.ts';
 import { configGroup } from './config.ts';
 import { EXIT, EXIT_CODE_HELP, reportError, UsageError } from './errors.ts';
 import { incidentGroup } from './incident.ts';
+import { integrationGroup } from './integration.ts';
 import { createIo, printLine, type Io } from './io.ts';
 import { formatTable, indent } from './output.ts';
 import { serveCommand } from './serve.ts';
+import { maintenanceGroup, silenceGroup } from './silence.ts';
 import { tokenGroup } from './token.ts';
 
 const FOOTER = [
@@ -20,7 +23,7 @@ export const root: Group = {
   kind: 'group',
   name: 'firebreak',
   summary: 'Firebreak: incident response that follows your playbook.',
-  children: [serveCommand, incidentGroup, tokenGroup, configGroup],
+  children: [serveCommand, incidentGroup, alertGroup, silenceGroup, maintenanceGroup, integrationGroup, tokenGroup, configGroup],
   footer: FOOTER,
 };
 

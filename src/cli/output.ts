@@ -120,3 +120,23 @@ export const indent = (text: string, by = '  '): string =>
     .split('\n')
     .map((line) => (line === '' ? line : by + line))
     .join('\n');
+
+/** Control characters, and the bidirectional controls that reorder what a terminal shows. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text from outside (alert labels, annotations, summaries) shown safely in a
+ * terminal: control characters, escape sequences and bidi overrides appear as
+ * `\u001b`-style escapes instead of acting on the terminal or splitting a row.
+ */
+export const printable = (text: string): string =>
+  text.replace(UNPRINTABLE, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    if (c === '\r') return '\\r';
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+
+/** Quotes a word for a POSIX shell, for copy-and-paste examples. */
+export const shellQuote = (text: string): string => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);

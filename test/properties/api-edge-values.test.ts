@@ -142,6 +142,70 @@ describe('numbers beyond 2^53 and beyond bigint', () => {
   });
 });
 
+describe('silences and maintenance windows', () => {
+  const YEAR_MS = 366 * 86_400_000;
+  const routes = [
+    { path: '/api/v1/silences', body: { matchers: ['alertname="EdgeValues"'], comment: 'edge' } },
+    { path: '/api/v1/maintenance-windows', body: { service: 'scraper-mixesdb', comment: 'edge' } },
+  ] as const;
+
+  it('any duration the schema accepts ends at start + duration, or is refused (zero, over a year) with a 4xx that changes nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), duration, async (route, text) => {
+        const req = post(route.path, { ...route.body, duration: text });
+        const res = await sendChecked(t.url, store(), req);
+        const ms = durationMs(text);
+        if (res.status === 201) {
+          const { startsAt, endsAt } = res.json as { startsAt: string; endsAt: string };
+          expect(Date.parse(endsAt) - Date.parse(startsAt), describeExchange(req, res)).toBe(ms);
+          expect(ms, describeExchange(req, res)).toBeLessThanOrEqual(YEAR_MS);
+        } else {
+          expect(res.status, describeExchange(req, res)).toBe(400);
+          expect(ms === 0 || ms > YEAR_MS - 1000 || !Number.isFinite(ms), describeExchange(req, res)).toBe(true);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('any start and end the schema accepts is stored exactly, or refused with a 4xx that changes nothing', async () => {
+    const when = fc
+      .date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true })
+      .map((date) => date.toISOString());
+    const soon = fc.integer({ min: -3 * 86_400_000, max: 400 * 86_400_000 }).map((offset) => new Date(Date.now() + offset).toISOString());
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), fc.option(fc.oneof(when, soon), { nil: undefined }), fc.oneof(when, soon), async (route, startsAt, endsAt) => {
+        const req = post(route.path, { ...route.body, ...(startsAt === undefined ? {} : { startsAt }), endsAt });
+        const res = await sendChecked(t.url, store(), req);
+        if (res.status === 201) {
+          const stored = res.json as { startsAt: string; endsAt: string };
+          expect(Date.parse(stored.endsAt), describeExchange(req, res)).toBe(Date.parse(endsAt));
+          if (startsAt !== undefined) expect(Date.parse(stored.startsAt), describeExchange(req, res)).toBe(Date.parse(startsAt));
+        } else {
+          expect(res.status, describeExchange(req, res)).toBe(400);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('alert list times and limits of any size are a 200 or a 400', async () => {
+    const time = fc.oneof(
+      fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+      fc.constantFrom('2024-02-30T00:00:00Z', '2024-01-01T24:00:00Z', '2024-01-01T00:00:60Z', '2024-01-01'),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.option(time, { nil: undefined }), fc.option(time, { nil: undefined }), fc.option(fc.oneof(fc.integer(), fc.constantFrom(2 ** 53, 1e300)), { nil: undefined }), async (from, to, limit) => {
+        const query = [from && `from=${encodeURIComponent(from)}`, to && `to=${encodeURIComponent(to)}`, limit !== undefined && `limit=${limit}`].filter(Boolean).join('&');
+        const req: RawRequest = { method: 'GET', path: `/api/v1/alerts?${query}`, headers: bearer(ADMIN_TOKEN) };
+        const res = await sendChecked(t.url, store(), req);
+        expect([200, 400], describeExchange(req, res)).toContain(res.status);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
 /**
  * Exact repros of bugs this suite found, one per test, so each names its fix.
  * Each asserts the contract; it fails until the code is fixed.

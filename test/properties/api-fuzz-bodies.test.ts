@@ -6,17 +6,22 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { ENDPOINTS, ROLE_IDS, hasBody, label, type Endpoint } from './endpoints.ts';
-import { ADMIN_TOKEN, bearer, contentType, deepNesting, fill, hostileBody, send, sendChecked, type RawRequest } from './harness.ts';
+import { ENDPOINTS, INGEST_BODY_LIMIT, ROLE_IDS, hasBody, label, type Endpoint, type IdKind } from './endpoints.ts';
+import { createFixtures, freshTarget, type Fixtures } from './fixtures.ts';
+import { ADMIN_TOKEN, bearer, contentType, deepNesting, fill, hostileBody, send, sendChecked, withKey, type RawRequest } from './harness.ts';
 
-const RUNS = 50;
+const RUNS = 40;
 
 let t: TestServer;
-let shared: string;
+let fixtures: Fixtures;
+/** One target of each kind that every run may act on, in whatever state fuzzing left it. */
+const shared: Partial<Record<IdKind, string>> = {};
 
 beforeAll(async () => {
   t = await startTestServer({ timers: false });
-  shared = await declare();
+  fixtures = await createFixtures(t);
+  shared.incident = await declare();
+  for (const kind of ['integration', 'alert', 'silence', 'maintenance'] as const) shared[kind] = await freshTarget(t, fixtures, kind);
 });
 afterAll(async () => {
   await t?.stop();
@@ -47,12 +52,30 @@ const target = fc.oneof(
 const roleParam = fc.constantFrom(...ROLE_IDS);
 
 async function resolveId(endpoint: Endpoint, where: { kind: 'shared' | 'fresh' | 'random'; id?: string }): Promise<string> {
-  if (endpoint.tokenId) {
+  const kind = endpoint.idKind ?? 'incident';
+  if (kind === 'token') {
     // Never a real token: revoking the admin token would end the test run.
     return where.id ?? '01ARZ3NDEKTSV4RRFFQ69G5FAV';
   }
   if (where.kind === 'random') return where.id!;
-  return where.kind === 'fresh' ? declare() : shared;
+  return where.kind === 'fresh' ? freshTarget(t, fixtures, kind) : shared[kind]!;
+}
+
+/**
+ * The key of an ingest route: mostly the live key of its kind (so bodies reach the
+ * adapter and the pipeline), sometimes a deleted, unknown or other kind's key.
+ */
+const keyChoice = fc.oneof(
+  { arbitrary: fc.constant('live' as const), weight: 8 },
+  { arbitrary: fc.constantFrom('deleted' as const, 'unknown' as const, 'other' as const), weight: 1 },
+);
+
+function keyFor(endpoint: Endpoint, choice: 'live' | 'deleted' | 'unknown' | 'other'): string {
+  const kind = endpoint.ingest ?? 'alertmanager';
+  if (choice === 'live') return fixtures.keys[kind];
+  if (choice === 'deleted') return fixtures.deletedKeys[kind];
+  if (choice === 'other') return fixtures.keys[kind === 'alertmanager' ? 'grafana' : 'alertmanager'];
+  return 'fbi_unknownkey0123456789abcdefghijklm';
 }
 
 describe('hostile bodies never cause a 5xx or a change on a 4xx', () => {
@@ -65,11 +88,14 @@ describe('hostile bodies never cause a 5xx or a change on a 4xx', () => {
           contentType,
           target,
           roleParam,
-          async (body, type, where, role) => {
+          keyChoice,
+          async (body, type, where, role, choice) => {
             const id = await resolveId(endpoint, where);
+            const key = keyFor(endpoint, choice);
+            // Ingest routes ignore Authorization; an admin token must not open them either.
             const headers: Record<string, string> = bearer(ADMIN_TOKEN);
             if (type !== undefined) headers['content-type'] = type;
-            const req: RawRequest = { method: endpoint.method, path: fill(endpoint.path, { id, role }), headers, body };
+            const req: RawRequest = { method: endpoint.method, path: fill(endpoint.path, { id, role, key }), headers, body: withKey(body, key) };
             await sendChecked(t.url, t.server.services.store, req);
           },
         ),
@@ -82,9 +108,10 @@ describe('hostile bodies never cause a 5xx or a change on a 4xx', () => {
   it('a deeply nested body (up to 20,000 levels) on any endpoint is never a 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...ENDPOINTS.filter(hasBody)), deepNesting, async (endpoint, body) => {
+        const key = endpoint.ingest ? fixtures.keys[endpoint.ingest] : '';
         const req: RawRequest = {
           method: endpoint.method,
-          path: fill(endpoint.path, { id: shared, role: 'scribe' }),
+          path: fill(endpoint.path, { id: shared[endpoint.idKind ?? 'incident'] ?? shared.incident!, role: 'scribe', key }),
           headers: { ...bearer(ADMIN_TOKEN), 'content-type': 'application/json' },
           body,
         };
@@ -95,16 +122,19 @@ describe('hostile bodies never cause a 5xx or a change on a 4xx', () => {
   });
 
   it('refuses a body over the size limit with 413 and changes nothing', async () => {
-    const body = JSON.stringify({ title: 'big', severity: 'P1', summary: 'x'.repeat(2 * 1024 * 1024) });
+    const over = (limit: number) => JSON.stringify({ title: 'big', severity: 'P1', summary: 'x'.repeat(limit + 1024 * 1024) });
+    const bodies = new Map([1024 * 1024, INGEST_BODY_LIMIT].map((limit) => [limit, over(limit)]));
     for (const endpoint of ENDPOINTS.filter(hasBody)) {
-      const path = fill(endpoint.path, { id: shared, role: 'scribe' });
+      const limit = endpoint.bodyLimit ?? 1024 * 1024;
+      const key = endpoint.ingest ? fixtures.keys[endpoint.ingest] : '';
+      const path = fill(endpoint.path, { id: shared[endpoint.idKind ?? 'incident'] ?? shared.incident!, role: 'scribe', key });
       const res = await sendChecked(t.url, t.server.services.store, {
         method: endpoint.method,
         path,
         headers: { ...bearer(ADMIN_TOKEN), 'content-type': 'application/json' },
-        body,
+        body: bodies.get(limit) ?? over(limit),
       });
-      if (res.status !== 413) throw new Error(`${endpoint.method} ${path}: expected 413 for a 2 MiB body, got ${res.status} ${res.text.slice(0, 200)}`);
+      if (res.status !== 413) throw new Error(`${endpoint.method} ${path}: expected 413 for a body over ${limit} bytes, got ${res.status} ${res.text.slice(0, 200)}`);
     }
   });
 });

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { ENDPOINTS, ROLE_IDS, label } from './endpoints.ts';
+import { createFixtures, freshAlert, type Fixtures } from './fixtures.ts';
 import {
   ADMIN_TOKEN,
   PROTO_KEYS,
@@ -21,15 +22,20 @@ import {
   send,
   sendChecked,
   snapshot,
+  withKey,
   type RawRequest,
 } from './harness.ts';
 
 let t: TestServer;
 let incident: string;
 let revoked: string;
+let fixtures: Fixtures;
+let alert: string;
 
 beforeAll(async () => {
   t = await startTestServer({ timers: false });
+  fixtures = await createFixtures(t);
+  alert = await freshAlert(t, fixtures);
   const declared = await t.api('POST', '/api/v1/incidents', { title: 'request fuzz', severity: 'P2', services: ['redis'] });
   incident = declared.body.id;
   const token = await t.api('POST', '/api/v1/tokens', { name: 'revoked', role: 'admin' });
@@ -42,12 +48,15 @@ afterAll(async () => {
 
 const store = () => t.server.services.store;
 
-const validRequest = (endpoint: (typeof ENDPOINTS)[number], id: string, role = 'scribe', token = ADMIN_TOKEN): RawRequest => ({
-  method: endpoint.method,
-  path: fill(endpoint.path, { id, role }),
-  headers: endpoint.validBody === undefined ? bearer(token) : jsonHeaders(token),
-  body: endpoint.validBody === undefined ? undefined : JSON.stringify(endpoint.validBody),
-});
+const validRequest = (endpoint: (typeof ENDPOINTS)[number], id: string, role = 'scribe', token = ADMIN_TOKEN): RawRequest => {
+  const key = endpoint.ingest ? fixtures.keys[endpoint.ingest] : '';
+  return {
+    method: endpoint.method,
+    path: fill(endpoint.path, { id, role, key }),
+    headers: endpoint.validBody === undefined ? bearer(token) : jsonHeaders(token),
+    body: endpoint.validBody === undefined ? undefined : withKey(JSON.stringify(endpoint.validBody), key),
+  };
+};
 
 describe('path ids', () => {
   const withId = ENDPOINTS.filter((e) => e.path.includes(':id'));
@@ -87,6 +96,19 @@ describe('path ids', () => {
     );
   });
 
+  const keyRoutes = ENDPOINTS.filter((e) => e.path.includes(':key'));
+
+  it('a key that opens nothing (hostile, traversal, NUL, long) is a 4xx with the envelope and stores nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...keyRoutes), fc.oneof(hostileId, malformedId), async (endpoint, key) => {
+        const req: RawRequest = { ...validRequest(endpoint, incident), path: fill(endpoint.path, { key }) };
+        const res = await sendChecked(t.url, store(), req);
+        expect(res.status, describeExchange(req, res)).toBeGreaterThanOrEqual(400);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it('traversal and encoded separators never reach another route', async () => {
     for (const path of [
       `/api/v1/incidents/${incident}/../../tokens`,
@@ -98,6 +120,11 @@ describe('path ids', () => {
       `/api/v1//incidents/${incident}`,
       `/api/v1/incidents/${incident}%00/timeline`,
       `/api/v1/incidents/${incident}%23/timeline`,
+      `/api/v1/integrations/alertmanager/${fixtures.keys.alertmanager}/../../tokens`,
+      `/api/v1/integrations/alertmanager/..%2f..%2ftokens`,
+      `/api/v1/alerts/${alert}/../../integrations`,
+      `/api/v1/silences/..%2fintegrations`,
+      `/api/v1/maintenance-windows/%2e%2e`,
     ]) {
       const req: RawRequest = { method: 'DELETE', path, headers: bearer(ADMIN_TOKEN) };
       const res = await sendChecked(t.url, store(), req);
@@ -136,14 +163,19 @@ const queryString = (names: readonly string[]) =>
   fc.array(queryPair(names), { maxLength: 6 }).map((pairs) => (pairs.length === 0 ? '' : `?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}`));
 
 describe('query strings', () => {
-  const lists: Array<[string, () => string, readonly string[]]> = [
+  const lists: Array<[string, () => string, readonly string[], number?]> = [
     ['GET /api/v1/incidents', () => '/api/v1/incidents', ['status', 'severity', 'service', 'from', 'to', 'limit', 'cursor']],
     ['GET /api/v1/incidents/:id/timeline', () => `/api/v1/incidents/${incident}/timeline`, ['after', 'limit']],
     ['GET /api/v1/events', () => '/api/v1/events', ['since', 'incident']],
     ['GET /api/v1/tokens', () => '/api/v1/tokens', ['x']],
     ['GET /api/v1/config', () => '/api/v1/config', ['x']],
+    ['GET /api/v1/alerts', () => '/api/v1/alerts', ['status', 'service', 'incident', 'integration', 'label', 'from', 'to', 'limit', 'cursor'], 60],
+    ['GET /api/v1/alerts/:id', () => `/api/v1/alerts/${alert}`, ['x'], 30],
+    ['GET /api/v1/silences', () => '/api/v1/silences', ['all'], 30],
+    ['GET /api/v1/maintenance-windows', () => '/api/v1/maintenance-windows', ['all'], 30],
+    ['GET /api/v1/integrations', () => '/api/v1/integrations', ['x'], 30],
   ];
-  for (const [name, path, params] of lists) {
+  for (const [name, path, params, runs = 80] of lists) {
     it(`${name}: never a 5xx, the envelope on a 4xx, and a read changes nothing`, async () => {
       await fc.assert(
         fc.asyncProperty(queryString(params), async (query) => {
@@ -152,7 +184,7 @@ describe('query strings', () => {
           const res = await sendChecked(t.url, store(), req);
           expect(await snapshot(store()), `a read changed state: ${describeExchange(req, res)}`).toEqual(before);
         }),
-        { numRuns: 80 },
+        { numRuns: runs },
       );
     });
   }
@@ -163,6 +195,43 @@ describe('query strings', () => {
       const res = await sendChecked(t.url, store(), req);
       expect(res.status, describeExchange(req, res)).toBe(400);
     }
+  });
+
+  it('GET /api/v1/alerts: label filters of any shape are a 200 or a 400, never a 5xx, and change nothing', async () => {
+    const labelValue = fc.oneof(
+      fc.tuple(fc.oneof(fc.constantFrom('alertname', 'fuzz_id', '__proto__', '', '%', '_', '"', '\\'), anyString(12)), anyString(30)).map(([n, v]) => `${n}=${v}`),
+      anyString(40),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(labelValue, { maxLength: 4 }), async (labels) => {
+        const before = await snapshot(store());
+        const query = labels.map((l) => `label=${percentEncode(l)}`).join('&');
+        const req: RawRequest = { method: 'GET', path: `/api/v1/alerts?${query}`, headers: bearer(ADMIN_TOKEN) };
+        const res = await sendChecked(t.url, store(), req);
+        expect([200, 400], describeExchange(req, res)).toContain(res.status);
+        expect(await snapshot(store())).toEqual(before);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('an alert cursor the server never gave out is refused with 400', async () => {
+    const forged = (text: string) => encodeURIComponent(Buffer.from(text, 'utf8').toString('base64url'));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          anyString(60).map(forged),
+          fc.tuple(fc.oneof(fc.integer(), fc.constantFrom('1e400', '-0', 'NaN', '', '9007199254740993')), fc.oneof(anyString(30), fc.constant(alert))).map(([at, id]) => forged(`${at}:${id}`)),
+          anyString(60).map(percentEncode),
+        ),
+        async (cursor) => {
+          const req: RawRequest = { method: 'GET', path: `/api/v1/alerts?cursor=${cursor}`, headers: bearer(ADMIN_TOKEN) };
+          const res = await sendChecked(t.url, store(), req);
+          expect([200, 400], describeExchange(req, res)).toContain(res.status);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it('a cursor the server never gave out is refused with 400', async () => {
@@ -190,7 +259,10 @@ describe('methods and unknown routes', () => {
   it('any method on any path below /api/v1 is answered below 500 and a 4xx changes nothing', async () => {
     const segment = fc.oneof(
       fc.constantFrom('incidents', 'tokens', 'config', 'events', 'reload', 'timeline', 'roles', 'ack', 'notes', 'updates', 'reminders', 'commander'),
+      fc.constantFrom('integrations', 'alerts', 'silences', 'maintenance-windows', 'alertmanager', 'grafana', 'generic', 'v2', 'enqueue', 'change'),
       fc.constant(incident),
+      fc.constant(alert),
+      fc.constantFrom(...Object.values(fixtures.keys)),
       hostileId,
     );
     await fc.assert(
@@ -241,7 +313,8 @@ const badAuthorization = (): fc.Arbitrary<string | undefined> => {
 };
 
 describe('authentication', () => {
-  const guarded = ENDPOINTS.filter((e) => e.access !== 'public');
+  // Ingest routes take no token at all; api-roles shows that no token opens them.
+  const guarded = ENDPOINTS.filter((e) => e.access !== 'public' && e.access !== 'ingest');
 
   it('a missing, malformed, unknown or revoked token is a 401 with the envelope on every guarded route, and changes nothing', async () => {
     await fc.assert(
@@ -250,7 +323,8 @@ describe('authentication', () => {
         // The server's own reading of the header; a value that still carries a live token is not "bad".
         const match = value === undefined ? null : /^Bearer\s+(\S+)$/i.exec(value.trim());
         fc.pre(match?.[1] !== ADMIN_TOKEN);
-        const req = validRequest(endpoint, endpoint.tokenId ? '01ARZ3NDEKTSV4RRFFQ69G5FAV' : incident);
+        const id = endpoint.idKind === 'token' ? '01ARZ3NDEKTSV4RRFFQ69G5FAV' : endpoint.idKind === 'alert' ? alert : incident;
+        const req = validRequest(endpoint, id);
         const headers = { ...req.headers };
         delete headers.authorization;
         if (value !== undefined) headers.authorization = value;

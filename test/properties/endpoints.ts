@@ -5,7 +5,19 @@
  */
 import type { Action } from '../../src/auth/index.ts';
 
-export type Access = Action | 'public';
+/** `ingest`: authenticated by an integration key (in the path, or PagerDuty's routing_key), never by a bearer token. */
+export type Access = Action | 'public' | 'ingest';
+
+/** What a path's `:id` names; the tests make one of that kind to aim at. */
+export type IdKind = 'incident' | 'token' | 'integration' | 'alert' | 'silence' | 'maintenance';
+
+export type IngestKind = 'alertmanager' | 'grafana' | 'generic' | 'pagerduty';
+
+/**
+ * Stands for a valid integration key in bodies (PagerDuty's routing_key); the tests
+ * put the real key in its place (see withKey in harness.ts).
+ */
+export const KEY = 'fbi_KEY_PLACEHOLDER';
 
 export interface Endpoint {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -18,14 +30,86 @@ export interface Endpoint {
   validBody?: unknown;
   /** An endless Server-Sent Events stream on success. */
   stream?: boolean;
-  /** `:id` names a token rather than an incident. */
-  tokenId?: boolean;
+  /** What `:id` names; an incident unless said otherwise. */
+  idKind?: IdKind;
+  /** For access `ingest`: whose key opens it (`:key` in the path, or routing_key in the body). */
+  ingest?: IngestKind;
+  /** The route's own body limit, when it is not the server's default of 1 MiB. */
+  bodyLimit?: number;
 }
 
 const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'p1', 'SEV1', ''] as const;
 const SERVICES = [[], ['rest-api'], ['rest-api', 'redis'], ['rest-api', 'rest-api'], ['nope'], 'rest-api'] as const;
 const USERS = ['amara', 'tomasz', 'priya', 'ghost', ''] as const;
 export const ROLE_IDS = ['commander', 'communications', 'scribe', 'ops', 'ghost', 'Commander'] as const;
+
+/** Alertmanager, Grafana and the generic webhook may send 8 MiB; everything else 1 MiB. */
+export const INGEST_BODY_LIMIT = 8 * 1024 * 1024;
+
+const WINDOW_FIELDS = {
+  duration: ['1h', '2h30m', '0s', '1.5h', '53w', '99999999999999w', '1h ', 'h', ''],
+  startsAt: ['2030-01-01T00:00:00Z', '2020-01-01T00:00:00Z', '2024-02-30T00:00:00Z', '9999-12-31T23:59:59Z', 'now'],
+  endsAt: ['2030-01-01T01:00:00Z', '2020-01-01T00:00:00Z', '9999-12-31T23:59:59Z', 'tomorrow'],
+  comment: ['fuzz', '', 'x'.repeat(2000), 'x'.repeat(2001)],
+} as const;
+
+const MAPPINGS = [
+  { title: 'data.title', labels: 'data.labels' },
+  { alerts: '$', title: 'name', status: 'state', statusMap: { alarm: 'firing', clear: 'resolved' } },
+  { alerts: 'items', labelFields: { host: 'data.host', 'app.kubernetes.io/name': '["app.kubernetes.io/name"]' } },
+  { title: '' },
+  { title: '[' },
+  { statusMap: { x: 'open' } },
+  { nope: 'x' },
+  'data.title',
+] as const;
+
+/** An Alertmanager (version 4) or Grafana (version 1) webhook with one alert. */
+export function prometheusWebhook(version: string, labels: Record<string, string> = { alertname: 'FuzzAlert', instance: 'fuzz-1' }) {
+  return {
+    version,
+    groupKey: '{}:{alertname="FuzzAlert"}',
+    truncatedAlerts: 0,
+    status: 'firing',
+    receiver: 'firebreak',
+    groupLabels: {},
+    commonLabels: labels,
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.example:9093',
+    alerts: [
+      {
+        status: 'firing',
+        labels,
+        annotations: { summary: 'Fuzz alert' },
+        startsAt: '2024-05-01T12:00:00.000Z',
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: 'http://prometheus.example:9090/graph',
+        fingerprint: `fp-${Object.values(labels).join('-')}`,
+      },
+    ],
+  };
+}
+
+const PROMETHEUS_ENVELOPE_FIELDS = {
+  alerts: [
+    prometheusWebhook('4').alerts,
+    [],
+    [{}],
+    [{ status: 'firing', labels: {} }],
+    [{ status: 'firing', labels: { alertname: 'x' }, startsAt: 'yesterday' }],
+    [{ status: 'pending', labels: { alertname: 'x' } }],
+    [{ labels: { alertname: 'x', n: 1 } }],
+    [{ status: 'resolved', labels: { alertname: 'FuzzAlert', instance: 'fuzz-1' }, fingerprint: 'fp-FuzzAlert-fuzz-1' }],
+    [null],
+    'x',
+  ],
+  status: ['firing', 'resolved', 'bogus', 1],
+  groupKey: ['{}:{alertname="FuzzAlert"}', '', 1],
+  receiver: ['firebreak', 1],
+  truncatedAlerts: [0, 3, -1, 1.5, '1'],
+  externalURL: ['http://alertmanager.example:9093', 'javascript:alert(1)', 1],
+  commonLabels: [{ alertname: 'FuzzAlert' }, 'x'],
+} as const;
 
 export const ENDPOINTS: readonly Endpoint[] = [
   { method: 'GET', path: '/healthz', access: 'public' },
@@ -99,10 +183,154 @@ export const ENDPOINTS: readonly Endpoint[] = [
     validBody: { name: 'fuzz', role: 'viewer' },
   },
   { method: 'GET', path: '/api/v1/tokens', access: 'tokens.manage' },
-  { method: 'DELETE', path: '/api/v1/tokens/:id', access: 'tokens.manage', tokenId: true },
+  { method: 'DELETE', path: '/api/v1/tokens/:id', access: 'tokens.manage', idKind: 'token' },
   { method: 'GET', path: '/api/v1/config', access: 'config.read' },
   // The route takes no body schema; whatever is sent must not matter.
   { method: 'POST', path: '/api/v1/config/reload', access: 'config.manage', fields: { path: ['/etc/passwd'], force: [true] } },
+
+  // Alerts: integrations are admin-only; reads are for viewers; silences and maintenance for responders.
+  {
+    method: 'POST',
+    path: '/api/v1/integrations',
+    access: 'config.manage',
+    fields: {
+      kind: ['alertmanager', 'pagerduty', 'grafana', 'generic', 'nagios', 'Generic', ''],
+      name: ['prod alertmanager', ' ', 'x'.repeat(100), 'x'.repeat(101)],
+      service: ['rest-api', 'nope', '', 'x'.repeat(64)],
+      mapping: MAPPINGS,
+    },
+    validBody: { kind: 'generic', name: 'fuzz' },
+  },
+  { method: 'GET', path: '/api/v1/integrations', access: 'config.manage' },
+  { method: 'DELETE', path: '/api/v1/integrations/:id', access: 'config.manage', idKind: 'integration' },
+  { method: 'GET', path: '/api/v1/alerts', access: 'incidents.read' },
+  { method: 'GET', path: '/api/v1/alerts/:id', access: 'incidents.read', idKind: 'alert' },
+  {
+    method: 'POST',
+    path: '/api/v1/silences',
+    access: 'incidents.write',
+    fields: {
+      matchers: [
+        ['alertname="FuzzSilence"'],
+        ['alertname="FuzzSilence"', 'instance=~"db.*"'],
+        ['{alertname="FuzzSilence", env!="prod"}'],
+        ['alertname=~".*"'],
+        ['alertname=~"("'],
+        ['alertname'],
+        [],
+        [''],
+        'alertname="x"',
+        Array.from({ length: 51 }, (_, i) => `l${i}="v"`),
+        [`a=~"${'(a|'.repeat(300)}a${')'.repeat(300)}"`],
+      ],
+      ...WINDOW_FIELDS,
+    },
+    validBody: { matchers: ['alertname="FuzzSilence"'], duration: '1h', comment: 'fuzz' },
+  },
+  { method: 'GET', path: '/api/v1/silences', access: 'incidents.read' },
+  { method: 'DELETE', path: '/api/v1/silences/:id', access: 'incidents.write', idKind: 'silence' },
+  {
+    method: 'POST',
+    path: '/api/v1/maintenance-windows',
+    access: 'incidents.write',
+    fields: { service: ['scraper-mixesdb', 'rest-api', 'nope', '', 'x'.repeat(64)], ...WINDOW_FIELDS },
+    validBody: { service: 'scraper-mixesdb', duration: '1h', comment: 'fuzz' },
+  },
+  { method: 'GET', path: '/api/v1/maintenance-windows', access: 'incidents.read' },
+  { method: 'DELETE', path: '/api/v1/maintenance-windows/:id', access: 'incidents.write', idKind: 'maintenance' },
+
+  // Alert ingest: the key opens the door, whatever Authorization says.
+  {
+    method: 'POST',
+    path: '/api/v1/integrations/alertmanager/:key',
+    access: 'ingest',
+    ingest: 'alertmanager',
+    bodyLimit: INGEST_BODY_LIMIT,
+    fields: { ...PROMETHEUS_ENVELOPE_FIELDS, version: ['4', '3', 4, ''] },
+    validBody: prometheusWebhook('4'),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/integrations/grafana/:key',
+    access: 'ingest',
+    ingest: 'grafana',
+    bodyLimit: INGEST_BODY_LIMIT,
+    fields: {
+      ...PROMETHEUS_ENVELOPE_FIELDS,
+      version: ['1', '4', 1],
+      orgId: [1, 0, -1, 1.5, '1'],
+      title: ['[FIRING:1] FuzzAlert', 'x'.repeat(20_000)],
+      state: ['alerting', 'ok', 1],
+      message: ['text', 1],
+      ruleName: ['legacy'],
+      evalMatches: [[]],
+    },
+    validBody: prometheusWebhook('1'),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/integrations/generic/:key',
+    access: 'ingest',
+    ingest: 'generic',
+    bodyLimit: INGEST_BODY_LIMIT,
+    fields: {
+      title: ['Disk full on db-1', '', 'x'.repeat(5000), 1, true],
+      status: ['firing', 'resolved', 'OK', 'alarm', 'bogus', '', 1],
+      severity: ['critical', 'warning', '', 'x'.repeat(9000)],
+      labels: [{ service: 'rest-api', host: 'db-1' }, {}, { '': 'x' }, { a: { b: 1 } }, { a: null }, { n: 1, b: true }, 'x', []],
+      annotations: [{ summary: 's' }, {}, { a: [] }],
+      dedup_key: ['disk-db-1', '', 'x'.repeat(256), 1],
+      starts_at: ['2024-05-01T12:00:00Z', '0001-01-01T00:00:00Z', 1714564800, 1714564800000, -1, 1e20, 'yesterday', '2024-02-30T00:00:00Z'],
+      ends_at: ['2024-05-01T13:00:00Z', '', null, 0],
+      link: ['https://monitoring.example/x', 'javascript:alert(1)', '/relative', 1],
+    },
+    validBody: { title: 'Fuzz generic alert', status: 'firing', severity: 'warning', labels: { alertname: 'FuzzGeneric' }, dedup_key: 'fuzz-generic' },
+  },
+  {
+    method: 'POST',
+    path: '/v2/enqueue',
+    access: 'ingest',
+    ingest: 'pagerduty',
+    fields: {
+      routing_key: [KEY, KEY, 'fbi_nope', '', ' ', 'x'.repeat(201), 1],
+      event_action: ['trigger', 'acknowledge', 'resolve', 'TRIGGER', '', 'snooze', 1],
+      dedup_key: ['fuzz-pd', '', ' ', 'x'.repeat(256), 1],
+      payload: [
+        { summary: 'Checkout latency above 2s', source: 'web-7', severity: 'critical' },
+        { summary: 'x', source: 'y', severity: 'info', component: 'db', group: 'g', class: 'c', timestamp: '2024-05-01T12:00:00.000+0000', custom_details: { p99: 2.4 } },
+        { summary: 'x', source: 'y', severity: 'fatal' },
+        { summary: '', source: 'y', severity: 'info' },
+        { summary: 'x'.repeat(5000), source: 'y', severity: 'info', timestamp: 'yesterday' },
+        { summary: 'x', source: 'y', severity: 'info', custom_details: 'x'.repeat(70_000) },
+        {},
+        'x',
+        [],
+      ],
+      client: ['Prometheus', 1],
+      client_url: ['https://prometheus.example', 'javascript:alert(1)'],
+      links: [[{ href: 'https://x.example', text: 'x' }], [{ href: 'javascript:x' }], [{}], ['x'], 'x', Array.from({ length: 51 }, () => ({ href: 'https://x.example' }))],
+      images: [[{ src: 'https://x.example/a.png', href: 'https://x.example', alt: 'a' }], [{}], 'x'],
+    },
+    validBody: { routing_key: KEY, event_action: 'trigger', payload: { summary: 'Fuzz page', source: 'fuzz', severity: 'warning' } },
+  },
+  {
+    method: 'POST',
+    path: '/v2/change/enqueue',
+    access: 'ingest',
+    ingest: 'pagerduty',
+    fields: {
+      routing_key: [KEY, KEY, 'fbi_nope', '', 1],
+      payload: [
+        { summary: 'Deployed rest-api v2.3.1', source: 'ci', timestamp: '2024-05-01T12:00:00Z' },
+        { summary: 'x', custom_details: { a: 1 }, timestamp: 'yesterday' },
+        { summary: '' },
+        {},
+        'x',
+      ],
+      links: [[{ href: 'https://ci.example/1', text: 'build' }], 'x', [{}]],
+    },
+    validBody: { routing_key: KEY, payload: { summary: 'Fuzz deploy', source: 'fuzz' } },
+  },
 ];
 
 export const hasBody = (endpoint: Endpoint) => endpoint.method !== 'GET' && (endpoint.fields !== undefined || endpoint.validBody !== undefined);

@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import { expect } from 'vitest';
 import type { Store } from '../../src/store/index.ts';
 import { ADMIN_TOKEN } from '../support/server.ts';
+import { KEY } from './endpoints.ts';
 
 export { ADMIN_TOKEN };
 
@@ -88,12 +89,43 @@ export function expectErrorEnvelope(req: RawRequest, res: RawResponse): void {
   expect(res.status, where).toBeLessThan(500);
   if (req.method === 'HEAD') return; // no body by definition
   expect(String(res.headers['content-type'] ?? ''), where).toMatch(/^application\/json/);
+  // PagerDuty's Events API answers an event it refuses in PagerDuty's own shape.
+  if (isPagerDutyPath(req.path) && isPagerDutyRefusal(res.json)) {
+    expectPagerDutyRefusal(req, res);
+    return;
+  }
   const error = (res.json as { error?: Record<string, unknown> } | undefined)?.error;
   expect(error, where).toBeTypeOf('object');
   expect(error?.code, where).toBeTypeOf('string');
   expect((error?.code as string).length, where).toBeGreaterThan(0);
   expect(error?.message, where).toBeTypeOf('string');
   expect(error && 'details' in error, where).toBe(true);
+}
+
+const isPagerDutyPath = (path: string) => /^\/v2\/(change\/)?enqueue(\?|$)/.test(path);
+const isPagerDutyRefusal = (json: unknown) => typeof json === 'object' && json !== null && 'status' in json && !('error' in json);
+
+/** `400 {"status": "invalid event", "message": "Event object is invalid", "errors": [sentences]}`, as PagerDuty answers. */
+export function expectPagerDutyRefusal(req: RawRequest, res: RawResponse): void {
+  const where = describeExchange(req, res);
+  expect(res.status, where).toBe(400);
+  expect(String(res.headers['content-type'] ?? ''), where).toMatch(/^application\/json/);
+  const body = res.json as { status?: unknown; message?: unknown; errors?: unknown };
+  expect(body.status, where).toBe('invalid event');
+  expect(body.message, where).toBeTypeOf('string');
+  expect(Array.isArray(body.errors), where).toBe(true);
+  expect((body.errors as unknown[]).length, where).toBeGreaterThan(0);
+  for (const error of body.errors as unknown[]) expect(error, where).toBeTypeOf('string');
+}
+
+/** Puts a real integration key where a body says KEY (endpoints.ts), for PagerDuty's routing_key. */
+export function withKey<T extends string | Buffer | undefined>(body: T, key: string): T {
+  if (body === undefined) return body;
+  const placeholder = JSON.stringify(KEY);
+  const replacement = JSON.stringify(key);
+  if (typeof body === 'string') return body.split(placeholder).join(replacement) as T;
+  const text = body.toString('latin1');
+  return (text.includes(placeholder) ? Buffer.from(text.split(placeholder).join(replacement), 'latin1') : body) as T;
 }
 
 /** Everything durable that a request could change, in a form `toEqual` compares. */
@@ -104,34 +136,84 @@ export interface StateSnapshot {
   tokens: unknown[];
   timers: unknown[];
   clocks: unknown[];
+  integrations: unknown[];
+  alerts: unknown[];
+  alertGroups: unknown[];
+  silences: unknown[];
+  maintenanceWindows: unknown[];
 }
 
-const TABLES = ['incidents', 'timeline', 'sla_clocks', 'timers', 'api_tokens', 'events'] as const;
-
-export async function snapshot(store: Store): Promise<StateSnapshot> {
-  const db = store.db;
-  const counts: Record<string, number> = {};
-  for (const table of TABLES) {
-    const row = await db.selectFrom(table).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
-    counts[table] = Number(row.n);
-  }
-  const seq = await db.selectFrom('events').select(sql<number | null>`max(seq)`.as('max')).executeTakeFirstOrThrow();
+/** Tables whose rows are compared whole (or by the columns named), in a stable order. */
+const ROWS = {
   // Whole incident rows, so a write that keeps the version (a bug of its own) still shows.
-  const incidents = await db.selectFrom('incidents').selectAll().orderBy('id').execute();
+  incidents: { table: 'incidents', columns: '*', order: 'id' },
   // last_used_at is left out: authenticating a token may record its use, by design.
-  const tokens = await db.selectFrom('api_tokens').select(['id', 'name', 'role', 'revoked_at']).orderBy('id').execute();
-  const timers = await db.selectFrom('timers').select(['id', 'state', 'due_at']).orderBy('id').execute();
-  const clocks = await db.selectFrom('sla_clocks').select(['id', 'state', 'due_at']).orderBy('id').execute();
-  const numeric = (rows: Array<Record<string, unknown>>) =>
-    rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
+  tokens: { table: 'api_tokens', columns: 'id, name, role, revoked_at', order: 'id' },
+  timers: { table: 'timers', columns: 'id, state, due_at', order: 'id' },
+  clocks: { table: 'sla_clocks', columns: 'id, state, due_at', order: 'id' },
+  // Whole rows of the alert tables: a refused webhook must not even count a repeat.
+  integrations: { table: 'integrations', columns: '*', order: 'id' },
+  alerts: { table: 'alerts', columns: '*', order: 'id' },
+  alertGroups: { table: 'alert_groups', columns: '*', order: 'service, group_key' },
+  silences: { table: 'silences', columns: '*', order: 'id' },
+  maintenanceWindows: { table: 'maintenance_windows', columns: '*', order: 'id' },
+} as const;
+
+/** Tables that only grow (append-only logs): their size is enough. */
+const COUNTED = ['timeline', 'events', 'alert_history'] as const;
+
+type RowKey = keyof typeof ROWS;
+
+/**
+ * Everything in one statement: this runs twice per request, and on PostgreSQL a
+ * round trip per table made the property runs twice as slow. SQLite is in-process,
+ * so there one query per table costs nothing extra.
+ */
+export async function snapshot(store: Store): Promise<StateSnapshot> {
+  const { rows, counts, maxEventSeq } = store.dialect === 'postgres' ? await snapshotPostgres(store) : await snapshotSqlite(store);
+  for (const key of Object.keys(ROWS) as RowKey[]) counts[ROWS[key].table] = rows[key].length;
+  return { counts, maxEventSeq, ...rows };
+}
+
+interface RawSnapshot {
+  rows: Record<RowKey, unknown[]>;
+  counts: Record<string, number>;
+  maxEventSeq: number | null;
+}
+
+async function snapshotPostgres(store: Store): Promise<RawSnapshot> {
+  const parts = [
+    ...COUNTED.map((table) => `(select count(*) from ${table}) as "count_${table}"`),
+    `(select max(seq) from events) as "max_seq"`,
+    ...Object.entries(ROWS).map(
+      ([key, { table, columns, order }]) =>
+        `(select coalesce(json_agg(r order by ${order.split(', ').map((c) => `r.${c}`).join(', ')}), '[]'::json) from (select ${columns} from ${table}) r) as "${key}"`,
+    ),
+  ];
+  const result = await sql<Record<string, unknown>>`${sql.raw(`select ${parts.join(', ')}`)}`.execute(store.db);
+  const row = result.rows[0]!;
   return {
-    counts,
-    maxEventSeq: seq.max === null ? null : Number(seq.max),
-    incidents: numeric(incidents as unknown as Array<Record<string, unknown>>),
-    tokens: numeric(tokens),
-    timers: numeric(timers),
-    clocks: numeric(clocks),
+    rows: Object.fromEntries(Object.keys(ROWS).map((key) => [key, row[key] as unknown[]])) as Record<RowKey, unknown[]>,
+    counts: Object.fromEntries(COUNTED.map((table) => [table, Number(row[`count_${table}`])])),
+    maxEventSeq: row.max_seq === null ? null : Number(row.max_seq),
   };
+}
+
+async function snapshotSqlite(store: Store): Promise<RawSnapshot> {
+  const numeric = (rows: ReadonlyArray<object>) =>
+    rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
+  const rows = {} as Record<RowKey, unknown[]>;
+  for (const [key, { table, columns, order }] of Object.entries(ROWS) as Array<[RowKey, (typeof ROWS)[RowKey]]>) {
+    const result = await sql<Record<string, unknown>>`${sql.raw(`select ${columns} from ${table} order by ${order}`)}`.execute(store.db);
+    rows[key] = numeric(result.rows);
+  }
+  const counts: Record<string, number> = {};
+  for (const table of COUNTED) {
+    const result = await sql<{ n: number }>`${sql.raw(`select count(*) as n from ${table}`)}`.execute(store.db);
+    counts[table] = Number(result.rows[0]!.n);
+  }
+  const seq = await sql<{ max: number | null }>`select max(seq) as max from events`.execute(store.db);
+  return { rows, counts, maxEventSeq: seq.rows[0]!.max === null ? null : Number(seq.rows[0]!.max) };
 }
 
 /**
