@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Value } from '@sinclair/typebox/value';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
+import { createSchedule, type Schedule } from '../paging/schedules/engine.ts';
 import { DEFAULT_BUSINESS_HOURS, createBusinessCalendar } from './businessHours.ts';
 import { deepFreeze } from './freeze.ts';
 import { SEVERITY_PRESETS } from './presets.ts';
@@ -80,8 +81,18 @@ function buildConfig(file: ConfigFile, source: Config['source']): Config {
     user: (id: string) => userById.get(id),
     channel: (id: string) => channelById.get(id),
   });
-  // The calendar keeps its own caches, so it is added after freezing the data around it.
-  return Object.freeze({ ...data, calendar: createBusinessCalendar(data.businessHours) });
+  // Calendars and schedules keep their own caches, so they join after the data is frozen.
+  const schedules = new Map<string, Schedule>();
+  const schedule = (id: string): Schedule | undefined => {
+    const found = schedules.get(id);
+    if (found) return found;
+    const config = data.schedules.find((s) => s.id === id);
+    if (!config) return undefined;
+    const built = createSchedule(config);
+    schedules.set(id, built);
+    return built;
+  };
+  return Object.freeze({ ...data, calendar: createBusinessCalendar(data.businessHours), schedule });
 }
 
 const sha256Of = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');

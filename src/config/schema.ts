@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ChannelConfig } from '../notify/channels/index.ts';
 import { EscalationPolicy, IncidentNotifications, NotificationRule } from '../paging/schema.ts';
+import type { Schedule } from '../paging/schedules/engine.ts';
 import { ScheduleConfig } from '../paging/schedules/schema.ts';
 
 /**
@@ -262,4 +263,6 @@ export interface Config {
   role(id: string): IncidentRole | undefined;
   user(id: string): User | undefined;
   channel(id: string): ChannelConfig | undefined;
+  /** The schedule ready to answer who is on call, built once per configuration. */
+  schedule(id: string): Schedule | undefined;
 }

@@ -2,14 +2,14 @@ import type { Config } from '../config/schema.ts';
 import type { Context } from '../core/context.ts';
 import { notFound } from '../core/errors.ts';
 import type { OverrideRecord, Repositories } from '../store/index.ts';
-import { createSchedule, type Override, type Schedule } from './schedules/index.ts';
+import type { Override, Schedule } from './schedules/index.ts';
 
 const toOverride = (o: OverrideRecord): Override => ({ id: o.id, userId: o.userId, replaces: o.replaces, start: o.startsAt, end: o.endsAt });
 
 export function scheduleOf(config: Config, id: string): Schedule {
-  const schedule = config.schedules.find((s) => s.id === id);
+  const schedule = config.schedule(id);
   if (!schedule) throw notFound('Schedule', id);
-  return createSchedule(schedule);
+  return schedule;
 }
 
 /** Who is on call at `at`, overrides included; `next` asks for whoever comes after them. */
