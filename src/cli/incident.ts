@@ -238,9 +238,61 @@ const resolve: Command = {
   },
 };
 
+const REASON = { reason: { type: 'string', value: 'TEXT', description: 'why, for the timeline' } } as const;
+
+const escalate: Command = {
+  kind: 'command',
+  name: 'escalate',
+  summary: 'Page the next escalation level now, without waiting for its timeout',
+  description: 'Exits 4 for an incident that is not paging (resolved, or no escalation policy applies).',
+  positionals: [ID],
+  options: { ...REASON, ...REMOTE_OPTIONS },
+  examples: ['firebreak incident escalate 01HXYZ --reason "primary is on a flight"'],
+  async run(invocation) {
+    const id = arg(invocation, 'ID');
+    const result = await connect(invocation).post<{ status: string }>(incidentPath(id, '/escalate'), { reason: invocation.options.string('reason') });
+    return respond(invocation, result, () => `Escalated ${id} to the next level`);
+  },
+};
+
+const reassign: Command = {
+  kind: 'command',
+  name: 'reassign',
+  summary: 'Page someone else instead: a user, or whoever is on call in a schedule',
+  description: 'Give exactly one of --user and --schedule.',
+  positionals: [ID],
+  options: {
+    user: { type: 'string', value: 'USER', description: 'page this user (a user id)' },
+    schedule: { type: 'string', value: 'SCHEDULE', description: 'page whoever is on call in this schedule' },
+    ...REASON,
+    ...REMOTE_OPTIONS,
+  },
+  examples: ['firebreak incident reassign 01HXYZ --user tomasz --reason "knows the payment service"', 'firebreak incident reassign 01HXYZ --schedule platform'],
+  async run(invocation) {
+    const id = arg(invocation, 'ID');
+    const body = reassignBody(invocation);
+    const result = await connect(invocation).post<{ status: string }>(incidentPath(id, '/reassign'), body);
+    const who = body.user !== undefined ? body.user : `whoever is on call in ${body.schedule ?? ''}`;
+    return respond(invocation, result, () => `Reassigned ${id}: paging ${who}`);
+  },
+};
+
+/** `--user` or `--schedule`, exactly one, checked before anything is sent. */
+export function reassignBody(invocation: Invocation): { user?: string; schedule?: string; reason?: string } {
+  const { options, usage } = invocation;
+  const user = options.string('user');
+  const schedule = options.string('schedule');
+  if ((user === undefined) === (schedule === undefined)) {
+    throw new UsageError(user === undefined ? 'give --user or --schedule' : 'give --user or --schedule, not both', usage);
+  }
+  if ((user ?? schedule ?? '').trim() === '') throw new UsageError(`--${user === undefined ? 'schedule' : 'user'} must not be empty`, usage);
+  const reason = options.string('reason');
+  return { ...(user === undefined ? {} : { user }), ...(schedule === undefined ? {} : { schedule }), ...(reason === undefined ? {} : { reason }) };
+}
+
 export const incidentGroup: Group = {
   kind: 'group',
   name: 'incident',
   summary: 'Declare, inspect and drive incidents',
-  children: [declare, list, show, ack, status, update, edit, note, assign, unassign, resolve],
+  children: [declare, list, show, ack, status, update, edit, note, assign, unassign, escalate, reassign, resolve],
 };

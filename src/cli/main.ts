@@ -8,6 +8,8 @@ import { integrationGroup } from './integration.ts';
 import { createIo, printLine, type Io } from './io.ts';
 import { formatTable, indent } from './output.ts';
 import { serveCommand } from './serve.ts';
+import { oncallCommand, outboxGroup, scheduleGroup } from './paging.ts';
+import { runbookGroup } from './runbook.ts';
 import { maintenanceGroup, silenceGroup } from './silence.ts';
 import { tokenGroup } from './token.ts';
 
@@ -23,7 +25,20 @@ export const root: Group = {
   kind: 'group',
   name: 'firebreak',
   summary: 'Firebreak: incident response that follows your playbook.',
-  children: [serveCommand, incidentGroup, alertGroup, silenceGroup, maintenanceGroup, integrationGroup, tokenGroup, configGroup],
+  children: [
+    serveCommand,
+    incidentGroup,
+    alertGroup,
+    silenceGroup,
+    maintenanceGroup,
+    oncallCommand,
+    scheduleGroup,
+    runbookGroup,
+    outboxGroup,
+    integrationGroup,
+    tokenGroup,
+    configGroup,
+  ],
   footer: FOOTER,
 };
 

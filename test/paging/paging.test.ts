@@ -209,4 +209,35 @@ describe('paging', () => {
     expect(kinds).toContain('reassigned');
     expect((await t.api('POST', `/api/v1/incidents/${incident.id}/reassign`, { user: 'nobody' })).status).toBe(400);
   });
+
+  it('lets an acknowledgement lapse after the ack timeout of the policy, with a reminder first, and pages again', async () => {
+    const incidentId = await fireAlert('DatabaseConnectionPoolHigh', 'pool-lapse');
+    await settle();
+    const acked = await t.api('POST', `/api/v1/incidents/${incidentId}/ack`, { comment: 'looking at the pool' });
+    expect(acked.body.acknowledgedAt).not.toBeNull();
+    const pagesBefore = pagesTo(incidentId).length;
+
+    time.advance(110 * MINUTE); // ackTimeout 2h, ackReminder 10m before it
+    await settle();
+    let kinds = (await t.api('GET', `/api/v1/incidents/${incidentId}/timeline`)).body.items.map((e: any) => e.kind);
+    expect(kinds).toContain('ack.reminder');
+    expect(kinds).not.toContain('ack.lapsed');
+
+    time.advance(10 * MINUTE);
+    await settle();
+    const incident = (await t.api('GET', `/api/v1/incidents/${incidentId}`)).body;
+    expect(incident.acknowledgedAt).toBeNull();
+    kinds = (await t.api('GET', `/api/v1/incidents/${incidentId}/timeline`)).body.items.map((e: any) => e.kind);
+    expect(kinds).toContain('ack.lapsed');
+    expect(pagesTo(incidentId).length).toBeGreaterThan(pagesBefore);
+  });
+
+  it('tells the people paged when an SLA clock breaches', async () => {
+    const incident = (await t.api('POST', '/api/v1/incidents', { title: 'Total outage', severity: 'P0', services: ['dlq-manager'] })).body;
+    await settle();
+    time.advance(15 * MINUTE); // P0 initial response: 15 minutes
+    await settle();
+    const breach = hook.received.find((r) => r.json?.data?.incident?.id === incident.id && r.json?.type === 'sla.breached');
+    expect(breach?.json.data.headline).toContain('SLA breached (initial response)');
+  });
 });
