@@ -30,15 +30,13 @@
  * BENCH_BATCHES (1,100), BENCH_ENGINES (sqlite,postgres), BENCH_MAX_SECONDS (40),
  * BENCH_PROBE_RATE (1000), BENCH_PROBE_SECONDS (15), BENCH_ALERTMANAGER (1; 0 skips the reference).
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ADMIN_URL, createTestDatabase, postgresReachable, type Engine } from '../test/support/database.ts';
 import { peerBinary, procStatusKb, startAlertmanager, type Alertmanager } from '../test/support/peers.ts';
 import { expectStatus, percentile, spawnServer, type ServerProcess } from '../test/support/process.ts';
+import { hotSpots, profilerNodeOptions } from '../test/support/profile.ts';
 
 const TOTAL = Number(process.env.BENCH_ALERTS ?? 100_000);
 const IDENTITIES = Number(process.env.BENCH_IDENTITIES ?? 10_000);
@@ -54,7 +52,6 @@ const WARMUP_ALERTS = 1_000;
 const ALERT_NAMES = 50;
 const GOAL_RATIO = 2;
 const GOAL_PROBE_P99_MS = 50;
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const log = (text: string) => process.stdout.write(`${text}\n`);
 const fmtInt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
@@ -212,7 +209,7 @@ async function startFirebreak(engine: Engine): Promise<Running & { server: Serve
   const database = await createTestDatabase(engine);
   // spawnServer passes this process's environment on; NODE_OPTIONS carries the profiler preload.
   const options = process.env.NODE_OPTIONS;
-  if (CPU_PROF_DIR) process.env.NODE_OPTIONS = `${options ?? ''} --import ${profilerPreload(CPU_PROF_DIR)}`.trim();
+  if (CPU_PROF_DIR) process.env.NODE_OPTIONS = `${options ?? ''} ${profilerNodeOptions(CPU_PROF_DIR)}`.trim();
   let server: ServerProcess;
   try {
     server = await spawnServer({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });
@@ -342,152 +339,6 @@ async function probe(): Promise<ProbeResult> {
   }
 }
 
-// ---------------------------------------------------------------------------
-// CPU profiles (BENCH_CPU_PROF=DIR). `--cpu-prof` is not allowed in NODE_OPTIONS, so
-// a preload module (`--import`) runs V8's profiler through node:inspector in the
-// server and writes DIR/firebreak-PID.cpuprofile when the process exits (SIGTERM
-// stops it gracefully), with the inline source maps tsx gave each TypeScript file,
-// so that hot spots are reported at their lines in src/, not in tsx's output.
-
-function profilerPreload(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'profiler-preload.mjs');
-  writeFileSync(
-    file,
-    `import { Session } from 'node:inspector';
-import { writeFileSync } from 'node:fs';
-const session = new Session();
-session.connect();
-session.post('Profiler.enable');
-session.post('Profiler.setSamplingInterval', { interval: 250 });
-session.post('Profiler.start');
-process.on('exit', () => {
-  const sourceMaps = {};
-  session.on('Debugger.scriptParsed', ({ params }) => {
-    if (params.url.startsWith(${JSON.stringify(pathToFileURL(ROOT).href)}) && params.sourceMapURL.startsWith('data:')) sourceMaps[params.url] = params.sourceMapURL;
-  });
-  session.post('Debugger.enable');
-  session.post('Profiler.stop', (error, result) => {
-    if (!error) writeFileSync(${JSON.stringify(dir)} + '/firebreak-' + process.pid + '.cpuprofile', JSON.stringify({ ...result.profile, sourceMaps }));
-  });
-});
-`,
-  );
-  return file;
-}
-
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-  columnNumber: number;
-}
-
-interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: CallFrame; children?: number[] }>;
-  samples: number[];
-  timeDeltas: number[];
-  sourceMaps?: Record<string, string>;
-}
-
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/** For each generated line (0-based): [generated column, original line (0-based)] segments, from a v3 source map. */
-function decodeMappings(mappings: string): Array<Array<[number, number]>> {
-  const lines: Array<Array<[number, number]>> = [];
-  let originalLine = 0;
-  for (const lineText of mappings.split(';')) {
-    const segments: Array<[number, number]> = [];
-    let column = 0;
-    for (const segment of lineText.split(',')) {
-      if (segment === '') continue;
-      const values: number[] = [];
-      let value = 0;
-      let shift = 0;
-      for (const char of segment) {
-        const digit = BASE64.indexOf(char);
-        value += (digit & 31) << shift;
-        if (digit & 32) shift += 5;
-        else {
-          values.push(value & 1 ? -(value >>> 1) : value >>> 1);
-          value = 0;
-          shift = 0;
-        }
-      }
-      column += values[0] ?? 0;
-      if (values.length >= 4) {
-        originalLine += values[2]!;
-        segments.push([column, originalLine]);
-      }
-    }
-    lines.push(segments);
-  }
-  return lines;
-}
-
-class SourceMaps {
-  private readonly decoded = new Map<string, Array<Array<[number, number]>> | null>();
-  constructor(private readonly urls: Record<string, string>) {}
-
-  /** The original 1-based line of a 0-based generated position; the generated line when the file has no map. */
-  line(url: string, line: number, column: number): number {
-    if (!this.decoded.has(url)) {
-      const dataUrl = this.urls[url];
-      let lines: Array<Array<[number, number]>> | null = null;
-      if (dataUrl) {
-        const map = JSON.parse(Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64').toString('utf8')) as { mappings: string };
-        lines = decodeMappings(map.mappings);
-      }
-      this.decoded.set(url, lines);
-    }
-    const segments = this.decoded.get(url)?.[line];
-    if (!segments || segments.length === 0) return line + 1;
-    let best = segments[0]!;
-    for (const segment of segments) if (segment[0] <= column) best = segment;
-    return best[1] + 1;
-  }
-}
-
-/**
- * Over all profiles in DIR: the functions with the most self time, and the
- * functions of src/ with the most total time (themselves and what they call).
- */
-function hotSpots(dir: string, top = 15): { self: string[]; total: string[] } {
-  const selfUs = new Map<string, number>();
-  const totalUs = new Map<string, number>();
-  let allUs = 0;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
-    const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
-    const maps = new SourceMaps(profile.sourceMaps ?? {});
-    const keyOf = new Map<number, string>();
-    const parentOf = new Map<number, number>();
-    for (const node of profile.nodes) {
-      const frame = node.callFrame;
-      const path = !frame.url ? '(native)' : frame.url.startsWith('file:') ? `${relative(ROOT, fileURLToPath(frame.url))}:${maps.line(frame.url, frame.lineNumber, frame.columnNumber)}` : `${frame.url}:${frame.lineNumber + 1}`;
-      keyOf.set(node.id, `${frame.functionName || '(anonymous)'}  ${path}`);
-      for (const child of node.children ?? []) parentOf.set(child, node.id);
-    }
-    profile.samples.forEach((id, i) => {
-      const us = profile.timeDeltas[i] ?? 0;
-      allUs += us;
-      const key = keyOf.get(id)!;
-      selfUs.set(key, (selfUs.get(key) ?? 0) + us);
-      const seen = new Set<string>();
-      for (let node: number | undefined = id; node !== undefined; node = parentOf.get(node)) {
-        const frameKey = keyOf.get(node)!;
-        if (!frameKey.includes('  src/') || seen.has(frameKey)) continue;
-        seen.add(frameKey);
-        totalUs.set(frameKey, (totalUs.get(frameKey) ?? 0) + us);
-      }
-    });
-  }
-  const list = (map: Map<string, number>) =>
-    [...map.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([key, us]) => `${((100 * us) / allUs).toFixed(1).padStart(5)} %  ${key}`);
-  return { self: list(selfUs), total: list(totalUs) };
-}
 
 // ---------------------------------------------------------------------------
 

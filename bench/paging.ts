@@ -32,7 +32,7 @@ import { performance } from 'node:perf_hooks';
 import { Store } from '../src/store/index.ts';
 import { ADMIN_URL, createTestDatabase, postgresReachable, type Engine, type TestDatabase } from '../test/support/database.ts';
 import { spawnPagingServer, writePagingConfig } from '../test/support/paging-process.ts';
-import { hotSpots, profilerNodeOptions } from '../test/support/paging-profile.ts';
+import { hotSpots, profilerNodeOptions } from '../test/support/profile.ts';
 import { startPagingReceiver, type PagingReceiver } from '../test/support/paging-receiver.ts';
 import { closeStore, expectStatus, percentile, type ServerProcess } from '../test/support/process.ts';
 

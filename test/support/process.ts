@@ -39,8 +39,13 @@ export interface ServerProcess {
 export interface SpawnServerOptions {
   dataDir: string;
   databaseUrl: string | undefined;
+  /** A configuration file of the test's own (default: the example). */
+  configPath?: string;
   token?: string;
-  logLevel?: 'trace' | 'debug' | 'info';
+  /** `info` (the default) is needed for `instanceId`; above it, instanceId is ''. */
+  logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** Extra environment for the child (e.g. NODE_OPTIONS for a profiler). */
+  env?: Record<string, string>;
   startTimeoutMs?: number;
 }
 
@@ -59,13 +64,13 @@ function installExitHook(): void {
 export async function spawnServer(options: SpawnServerOptions): Promise<ServerProcess> {
   installExitHook();
   const token = options.token ?? PROCESS_ADMIN_TOKEN;
-  const env: NodeJS.ProcessEnv = { ...process.env, FIREBREAK_BOOTSTRAP_TOKEN: token, LOG_LEVEL: options.logLevel ?? 'info' };
+  const env: NodeJS.ProcessEnv = { ...process.env, FIREBREAK_BOOTSTRAP_TOKEN: token, LOG_LEVEL: options.logLevel ?? 'info', ...options.env };
   for (const name of ['DATABASE_URL', 'PORT', 'HOST', 'FIREBREAK_CONFIG', 'FIREBREAK_DATA_DIR']) delete env[name];
   if (options.databaseUrl !== undefined) env.DATABASE_URL = options.databaseUrl;
 
   const child = spawn(
     process.execPath,
-    [FIREBREAK_BIN, 'serve', '--config', EXAMPLE_CONFIG, '--data-dir', options.dataDir, '--port', '0', '--host', '127.0.0.1'],
+    [FIREBREAK_BIN, 'serve', '--config', options.configPath ?? EXAMPLE_CONFIG, '--data-dir', options.dataDir, '--port', '0', '--host', '127.0.0.1'],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   live.add(child);

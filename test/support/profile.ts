@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
- * CPU profiles of a `firebreak serve` child process, for the paging benchmark:
+ * CPU profiles of a `firebreak serve` child process, for the benchmarks:
  * a preload module (given to the child with NODE_OPTIONS=--import …) samples
  * the whole process with the inspector and writes DIR/firebreak-PID.cpuprofile
  * at exit, with the inline source maps tsx gave each of our files, so hot
