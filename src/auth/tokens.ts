@@ -34,6 +34,8 @@ export interface CreateTokenInput {
   /** Use this secret instead of a random one (the bootstrap token from the environment). */
   secret?: string;
   createdBy?: string;
+  /** With a given secret: succeed quietly if that token already exists. */
+  ifAbsent?: boolean;
 }
 
 /** Creates a token; the secret is returned here once and never stored. */
@@ -60,7 +62,8 @@ export async function createApiToken(
     lastUsedAt: null,
     revokedAt: null,
   };
-  await store.repos.tokens.insert(record);
+  if (input.ifAbsent) await store.repos.tokens.insertUnlessPresent(record);
+  else await store.repos.tokens.insert(record);
   return { token, record: summary(record) };
 }
 
@@ -71,8 +74,8 @@ export async function createApiToken(
  */
 export async function ensureAdminToken(store: Store, clock: Clock, bootstrapSecret: string | undefined): Promise<string | null> {
   if (bootstrapSecret !== undefined && bootstrapSecret !== '') {
-    const existing = await store.repos.tokens.findByHash(hashToken(bootstrapSecret));
-    if (!existing) await createApiToken(store, { name: 'bootstrap', role: 'admin', secret: bootstrapSecret, createdBy: 'bootstrap' }, clock);
+    // Several instances may start at once on one database: the first insert wins, the others find it there.
+    await createApiToken(store, { name: 'bootstrap', role: 'admin', secret: bootstrapSecret, createdBy: 'bootstrap', ifAbsent: true }, clock);
     return null;
   }
   const tokens = await store.repos.tokens.list();

@@ -45,6 +45,26 @@ export class ApiTokenRepository {
       .execute();
   }
 
+  /** Inserts unless a token with the same secret exists (several instances starting at once). */
+  async insertUnlessPresent(record: ApiTokenRecord): Promise<boolean> {
+    const result = await this.db
+      .insertInto('api_tokens')
+      .values({
+        id: record.id,
+        name: record.name,
+        role: record.role,
+        token_hash: record.tokenHash,
+        prefix: record.prefix,
+        created_at: record.createdAt,
+        created_by: record.createdBy,
+        last_used_at: record.lastUsedAt,
+        revoked_at: record.revokedAt,
+      })
+      .onConflict((oc) => oc.column('token_hash').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
   async findByHash(tokenHash: string): Promise<ApiTokenRecord | undefined> {
     const row = await this.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
     return row ? toRecord(row) : undefined;
