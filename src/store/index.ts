@@ -163,13 +163,15 @@ export class Store {
           listening.on('notification', (message) => {
             if (message.channel === channel) onMessage(message.payload ?? '');
           });
+          // Stays attached after release: a connection that dies later must not crash the process.
           listening.on('error', (error) => {
             this.onConnectionError?.(error);
+            // Only the connection we still hold is ours to release (and to replace).
+            if (current !== listening) return;
+            current = null;
             listening.removeAllListeners('notification');
             listening.release(error);
-            if (current !== listening || stopped) return;
-            current = null;
-            void open().then(() => !stopped && onReconnect());
+            if (!stopped) void open().then(() => !stopped && onReconnect());
           });
           await listening.query(`LISTEN ${quoted}`);
           current = listening;
