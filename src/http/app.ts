@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { authenticate, authorize, type Action } from '../auth/index.ts';
 import type { Actor } from '../core/actor.ts';
 import type { Services } from '../core/context.ts';
@@ -59,7 +59,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
     routerOptions: { maxParamLength: 200 },
     // One line per request (below), not Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Requests the router cannot even read (a bad %-escape, an over-long segment) still get the envelope.
     frameworkErrors: (error, _request, reply) => {
       const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
