@@ -214,7 +214,8 @@ export async function scheduleAckLapse(ctx: Context, tx: Tx, incident: IncidentR
   }
 }
 
-const stillSameAck = (incident: IncidentRecord | undefined, acknowledgedAt: unknown) =>
+/** The acknowledgement a lapse timer was set for still stands (nobody re-acknowledged, nothing resolved). */
+export const stillSameAck = (incident: IncidentRecord | undefined, acknowledgedAt: unknown) =>
   incident !== undefined && incident.acknowledgedAt !== null && incident.acknowledgedAt === acknowledgedAt && incident.status !== 'resolved' && incident.status !== 'closed';
 
 /** Reminds whoever acknowledged that their acknowledgement is about to lapse. */
@@ -231,4 +232,3 @@ export async function remindAckLapse(ctx: Context, tx: Tx, runtime: PagingRuntim
   await enqueueMessage(ctx, tx, { channelId: rule.channel, message: { ...message, idempotencyKey: `ack-reminder:${incident.id}:${String(payload.acknowledgedAt)}` }, incidentId: incident.id, pageId: null });
 }
 
-export { stillSameAck };

@@ -1,6 +1,6 @@
 import type { IncidentHooks } from '../core/context.ts';
 import { formatDuration, parseDuration } from '../core/duration.ts';
-import { unacknowledgeIncidentIn, type TimerHandler } from '../incidents/index.ts';
+import { CLOCK_LABELS, unacknowledgeIncidentIn, type TimerHandler } from '../incidents/index.ts';
 import { enqueueMessage } from '../notify/outbox.ts';
 import {
   ACK_REMINDER_TIMER,
@@ -15,7 +15,6 @@ import {
   stopPaging,
 } from './escalation.ts';
 import { PAGE_STEP_TIMER, pageMessage, rulesOf, takePageStep, type PagingRuntime } from './page.ts';
-import { CLOCK_LABELS } from '../incidents/index.ts';
 
 /** How paging follows an incident's life: declared pages, acknowledged or resolved stops, reopened pages again. */
 export function pagingHooks(runtime: PagingRuntime): IncidentHooks {
