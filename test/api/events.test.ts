@@ -48,3 +48,17 @@ describe('live events', () => {
     expect(((await response.json()) as any).error.code).toBe('unauthenticated');
   });
 });
+
+describe('live events over HEAD', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => t.stop());
+
+  it('answers a HEAD at once instead of holding the stream open', async () => {
+    const response = await fetch(`${t.url}/api/v1/events`, { method: 'HEAD', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: AbortSignal.timeout(5000) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+  });
+});

@@ -43,6 +43,10 @@ export const eventRoutes =
         },
       },
       async (request, reply) => {
+        // A HEAD asks whether the stream is there; it must not hold the connection open.
+        if (request.method === 'HEAD') {
+          return reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache, no-transform').send();
+        }
         const header = request.headers['last-event-id'];
         const fromHeader = typeof header === 'string' && /^\d{1,15}$/.test(header) ? Number(header) : undefined;
         let cursor = fromHeader ?? request.query.since ?? (await services.store.repos.events.latestSeq());
