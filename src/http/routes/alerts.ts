@@ -17,7 +17,8 @@ import {
   listSilences,
 } from '../../alerts/index.ts';
 import { withActor, type Services } from '../../core/context.ts';
-import { invalid } from '../../core/errors.ts';
+import { parseTimeField } from '../time.ts';
+
 import { StringEnum } from '../../core/schema.ts';
 import {
   presentAlert,
@@ -52,13 +53,6 @@ const AlertListQuery = Type.Object(
 );
 
 const IncludeQuery = Type.Object({ all: Type.Optional(Type.Boolean({ description: 'include ended ones' })) }, { additionalProperties: false });
-
-const time = (value: string | undefined, field: string) => {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (!Number.isFinite(ms)) throw invalid(`${field} is not a time`, { field });
-  return ms;
-};
 
 export const alertRoutes =
   (services: Services): FastifyPluginAsyncTypebox =>
@@ -112,8 +106,8 @@ export const alertRoutes =
           incidentId: q.incident,
           integrationId: q.integration,
           labels: q.label,
-          from: time(q.from, 'from'),
-          to: time(q.to, 'to'),
+          from: parseTimeField(q.from, 'from'),
+          to: parseTimeField(q.to, 'to'),
           limit: q.limit,
           cursor: q.cursor,
         });

@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { withActor, type Services } from '../../core/context.ts';
+import { parseTimeField } from '../time.ts';
 import { StringEnum } from '../../core/schema.ts';
-import { invalid } from '../../core/errors.ts';
+
 import {
   AcknowledgeInput,
   AssignRoleInput,
@@ -55,13 +56,6 @@ const RoleParams = Type.Object(
   { additionalProperties: false },
 );
 
-const parseTime = (value: string | undefined, field: string): number | undefined => {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (!Number.isFinite(ms)) throw invalid(`${field} is not a time`, { field });
-  return ms;
-};
-
 const tags = ['incidents'];
 
 export const incidentRoutes =
@@ -102,8 +96,8 @@ export const incidentRoutes =
           statuses: q.status,
           severities: q.severity,
           service: q.service,
-          from: parseTime(q.from, 'from'),
-          to: parseTime(q.to, 'to'),
+          from: parseTimeField(q.from, 'from'),
+          to: parseTimeField(q.to, 'to'),
           limit: q.limit,
           cursor: q.cursor,
         });

@@ -5,6 +5,7 @@ import { authenticate, can } from '../../auth/index.ts';
 import type { Actor } from '../../core/actor.ts';
 import { actorLabel } from '../../core/actor.ts';
 import { withActor, type Services } from '../../core/context.ts';
+import { parseTimeField } from '../time.ts';
 import { DomainError, forbidden, invalid, isDomainError, notFound, unauthenticated } from '../../core/errors.ts';
 import { acknowledgeIncident } from '../../incidents/index.ts';
 import { escalateNow, reassign, renderICalendar, renderedShifts, scheduleOf, whoIsOnCall, type PagingRuntime } from '../../paging/index.ts';
@@ -50,13 +51,6 @@ const OutboxJson = Type.Object({
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const parseTime = (value: string | undefined, field: string, fallback: number): number => {
-  if (value === undefined) return fallback;
-  const ms = Date.parse(value);
-  if (!Number.isFinite(ms)) throw invalid(`${field} is not a time`, { field });
-  return ms;
-};
-
 /** Never the message body: channel, kind, headline and recipient are enough to decide on a replay. */
 const presentOutbox = (record: OutboxRecord) => {
   const message = record.message as { kind?: string; headline?: string; recipient?: { userId?: string } };
@@ -119,7 +113,7 @@ export const pagingRoutes =
         schema: { tags: ['on call'], summary: 'Who is on call at a time (default now), and from which layer or override', params: ScheduleParams, querystring: Type.Object({ at: Type.Optional(Time) }, { additionalProperties: false }), response: { 200: OnCallJson, ...errorResponses(404) } },
       },
       async (request) => {
-        const at = parseTime(request.query.at, 'at', services.clock.now());
+        const at = parseTimeField(request.query.at, 'at', services.clock.now());
         const oncall = await whoIsOnCall(services, services.store.repos, request.params.id, at);
         return { scheduleId: request.params.id, at: iso(at), userId: oncall.userId, source: oncall.source };
       },
@@ -138,8 +132,8 @@ export const pagingRoutes =
         },
       },
       async (request) => {
-        const from = parseTime(request.query.from, 'from', services.clock.now());
-        const to = parseTime(request.query.to, 'to', from + 14 * 86_400_000);
+        const from = parseTimeField(request.query.from, 'from', services.clock.now());
+        const to = parseTimeField(request.query.to, 'to', from + 14 * 86_400_000);
         if (to <= from) throw invalid('"to" must come after "from"', { field: 'to' });
         const shifts = await renderedShifts(ctx(request.actor), request.params.id, from, to);
         return { items: shifts.map((s) => ({ userId: s.userId, start: iso(s.start), end: iso(s.end), source: s.source })) };
@@ -190,8 +184,8 @@ export const pagingRoutes =
         for (const [field, id] of [['user', user], ['replaces', replaces]] as const) {
           if (id !== undefined && !config.user(id)) throw invalid(`Unknown user "${id}"`, { field, allowed: config.users.map((u) => u.id) });
         }
-        const start = parseTime(request.body.start, 'start', 0);
-        const end = parseTime(request.body.end, 'end', 0);
+        const start = parseTimeField(request.body.start, 'start', 0);
+        const end = parseTimeField(request.body.end, 'end', 0);
         if (end <= start) throw invalid('The override must end after it starts', { field: 'end' });
         if (end - start > 366 * 86_400_000) throw invalid('An override lasts at most a year', { field: 'end' });
         const now = services.clock.now();
