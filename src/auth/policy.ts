@@ -8,13 +8,15 @@ export type Action =
   | 'config.read'
   | 'config.manage'
   | 'tokens.manage'
+  | 'runs.read'
+  | 'runs.write'
   | 'runner.work';
 
 /** Who may do what, in one table: viewers read, responders act, admins manage, runners only run steps. */
 const GRANTS: Record<Role, readonly Action[]> = {
-  viewer: ['incidents.read', 'events.read', 'config.read'],
-  responder: ['incidents.read', 'incidents.write', 'events.read', 'config.read'],
-  admin: ['incidents.read', 'incidents.write', 'events.read', 'config.read', 'config.manage', 'tokens.manage'],
+  viewer: ['incidents.read', 'events.read', 'config.read', 'runs.read'],
+  responder: ['incidents.read', 'incidents.write', 'events.read', 'config.read', 'runs.read', 'runs.write'],
+  admin: ['incidents.read', 'incidents.write', 'events.read', 'config.read', 'config.manage', 'tokens.manage', 'runs.read', 'runs.write'],
   runner: ['runner.work'],
 };
 

@@ -58,6 +58,8 @@ const EXIT_BY_DOMAIN_CODE: Record<ErrorCode, ExitCode> = {
   not_found: EXIT.notFound,
   conflict: EXIT.conflict,
   invalid_transition: EXIT.conflict,
+  decision_required: EXIT.conflict,
+  assignment_gone: EXIT.conflict,
   unauthenticated: EXIT.auth,
   forbidden: EXIT.auth,
   config_invalid: EXIT.config,

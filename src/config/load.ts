@@ -6,7 +6,9 @@ import { createSchedule, type Schedule } from '../paging/schedules/engine.ts';
 import { DEFAULT_BUSINESS_HOURS, createBusinessCalendar } from './businessHours.ts';
 import { deepFreeze } from './freeze.ts';
 import { SEVERITY_PRESETS } from './presets.ts';
-import { configInvalid, formatPath, type ConfigPath, type ConfigProblem } from './problems.ts';
+import { loadRunbookLibrary, type RunbookLibrary } from '../runbooks/library.ts';
+import { RunbookSettings } from '../runbooks/schema.ts';
+import { closestName, configInvalid, formatPath, type ConfigPath, type ConfigProblem } from './problems.ts';
 import { referenceProblems } from './referenceProblems.ts';
 import { ConfigFile, type ChannelConfig, type Config, type IncidentRole, type SeverityLevel, type Service, type User } from './schema.ts';
 import { schemaProblems, type SchemaProblem } from './schemaProblems.ts';
@@ -36,7 +38,10 @@ export function parseConfig(text: string, path: string | null, now: number): Con
   const withDefaults: unknown = Value.Default(ConfigFile, data);
   const found = [...schemaProblems(ConfigFile, withDefaults), ...referenceProblems(withDefaults)];
   if (found.length > 0) throw configInvalid(inFileOrder(found.map((problem) => locate(problem, document, lineCounter))));
-  return buildConfig(withDefaults as ConfigFile, { path, sha256: sha256Of(text), loadedAt: now });
+  const file = withDefaults as ConfigFile;
+  const runbooks = loadRunbooks(file, path);
+  if (runbooks.problems.length > 0) throw configInvalid(inFileOrder(runbooks.problems.map((problem) => locate(problem, document, lineCounter))));
+  return buildConfig(file, runbooks.library, { path, sha256: sha256Of(text), loadedAt: now });
 }
 
 export async function loadConfigFile(path: string, now: number): Promise<Config> {
@@ -52,7 +57,27 @@ export async function loadConfigFile(path: string, now: number): Promise<Config>
   return parseConfig(text, path, now);
 }
 
-function buildConfig(file: ConfigFile, source: Config['source']): Config {
+/** Reads the runbook files the config names; an alert catalog entry must name a runbook that exists. */
+function loadRunbooks(file: ConfigFile, path: string | null): { library: RunbookLibrary; problems: SchemaProblem[] } {
+  const paths = file.runbooks?.paths ?? [];
+  const { library, problems } = loadRunbookLibrary(paths, path);
+  const found: SchemaProblem[] = problems.map((problem) => ({ at: ['runbooks', 'paths', problem.pathIndex], message: problem.message, fix: problem.fix }));
+  if (paths.length > 0 && found.length === 0) {
+    const ids = library.runbooks.map((runbook) => runbook.id);
+    (file.alerts?.catalog ?? []).forEach((entry, index) => {
+      if (entry.runbook === undefined || library.get(entry.runbook)) return;
+      const near = closestName(entry.runbook, ids);
+      found.push({
+        at: ['alerts', 'catalog', index, 'runbook'],
+        message: `runbook "${entry.runbook}" is not in runbooks.paths`,
+        fix: near ? `did you mean "${near}"? (known: ${ids.join(', ')})` : `use one of: ${ids.join(', ')}`,
+      });
+    });
+  }
+  return { library, problems: found };
+}
+
+function buildConfig(file: ConfigFile, runbooks: RunbookLibrary, source: Config['source']): Config {
   const severities: readonly SeverityLevel[] = 'preset' in file.severities ? SEVERITY_PRESETS[file.severities.preset] : file.severities.levels;
   // Alert labels and people write severities as "p1" as often as "P1".
   const severityById = new Map(severities.map((level) => [level.id.toLowerCase(), level]));
@@ -74,6 +99,7 @@ function buildConfig(file: ConfigFile, source: Config['source']): Config {
     escalationPolicies: file.escalationPolicies,
     paging: file.paging ?? { ackLinkTtl: '24h' },
     publicUrl: file.publicUrl?.replace(/\/+$/, '') ?? null,
+    runbookSettings: file.runbooks ?? (Value.Default(RunbookSettings, {}) as RunbookSettings),
     source,
     severity: (id: string) => severityById.get(id.toLowerCase()),
     service: (id: string) => serviceById.get(id),
@@ -92,7 +118,7 @@ function buildConfig(file: ConfigFile, source: Config['source']): Config {
     schedules.set(id, built);
     return built;
   };
-  return Object.freeze({ ...data, calendar: createBusinessCalendar(data.businessHours), schedule });
+  return Object.freeze({ ...data, runbooks, calendar: createBusinessCalendar(data.businessHours), schedule });
 }
 
 const sha256Of = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');

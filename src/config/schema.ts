@@ -3,6 +3,8 @@ import { ChannelConfig } from '../notify/channels/index.ts';
 import { EscalationPolicy, IncidentNotifications, NotificationRule } from '../paging/schema.ts';
 import type { Schedule } from '../paging/schedules/engine.ts';
 import { ScheduleConfig } from '../paging/schedules/schema.ts';
+import type { RunbookLibrary } from '../runbooks/library.ts';
+import { RunbookSettings } from '../runbooks/schema.ts';
 
 /**
  * The one schema of firebreak.yaml. The loader validates against it, the code is
@@ -203,6 +205,7 @@ export const ConfigFile = Type.Object(
     schedules: Type.Array(ScheduleConfig, { default: [] }),
     escalationPolicies: Type.Array(EscalationPolicy, { default: [] }),
     paging: Type.Optional(PagingSettings),
+    runbooks: Type.Optional(RunbookSettings),
   },
   { additionalProperties: false },
 );
@@ -226,6 +229,7 @@ export type PagingSettings = Static<typeof PagingSettings>;
 export type { ChannelConfig } from '../notify/channels/index.ts';
 export type { EscalationPolicy, EscalationTarget, NotificationRule } from '../paging/schema.ts';
 export type { ScheduleConfig } from '../paging/schedules/schema.ts';
+export type { RunbookSettings, ApprovalRule, LocalRunnerSettings } from '../runbooks/schema.ts';
 
 export const SLA_CLOCK_KINDS: readonly SlaClockKind[] = [
   'initialResponse',
@@ -256,6 +260,9 @@ export interface Config {
   readonly escalationPolicies: readonly EscalationPolicy[];
   readonly paging: PagingSettings;
   readonly publicUrl: string | null;
+  readonly runbookSettings: RunbookSettings;
+  /** The runbooks of `runbooks.paths`, read when this configuration was loaded. */
+  readonly runbooks: RunbookLibrary;
   /** Where it was read from, and a digest of its text, so reloads can say what changed. */
   readonly source: { path: string | null; sha256: string; loadedAt: number };
   severity(id: string): SeverityLevel | undefined;

@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'invalid_transition'
+  | 'decision_required'
+  | 'assignment_gone'
   | 'unauthenticated'
   | 'forbidden'
   | 'config_invalid'

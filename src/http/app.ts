@@ -18,6 +18,8 @@ import { eventRoutes, type SseConnections } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { runRoutes } from './routes/runs.ts';
+import type { RunsRuntime } from '../runs/runtime.ts';
 import { ErrorEnvelope } from './schemas.ts';
 import { createIdGenerator } from '../core/ids.ts';
 
@@ -35,6 +37,7 @@ export interface AppOptions {
   services: Services;
   alerts: AlertPipeline;
   paging: PagingRuntime;
+  runs: RunsRuntime;
   metrics: Metrics;
   reloadConfig: ConfigReloader;
   /** Nudges the timer scheduler after a write that may have made a timer due. */
@@ -161,6 +164,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   await app.register(alertRoutes(services), { prefix: '/api/v1' });
   await app.register(ingestRoutes(services, options.alerts));
   await app.register(pagingRoutes(services, options.paging));
+  await app.register(runRoutes(services, options.runs.hub), { prefix: '/api/v1' });
   app.get('/api/v1/openapi.json', { config: { action: 'public' }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

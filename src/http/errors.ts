@@ -9,6 +9,8 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   invalid_transition: 409,
+  decision_required: 409,
+  assignment_gone: 409,
   config_invalid: 400,
   unavailable: 503,
 };

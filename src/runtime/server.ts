@@ -12,6 +12,7 @@ import { incidentTimerHandlers } from '../incidents/index.ts';
 import { Deliverer } from '../notify/deliverer.ts';
 import { AckLinks, pagingHooks, pagingTimerHandlers, type PagingRuntime } from '../paging/index.ts';
 import { Metrics, createLogger, type Logger } from '../observability/index.ts';
+import { RunsRuntime } from '../runs/runtime.ts';
 import { Store } from '../store/index.ts';
 import { Scheduler } from '../timers/index.ts';
 
@@ -46,6 +47,7 @@ export interface RunningServer {
   /** Sends what the outbox holds now, at once; for tests. */
   deliverNow(): Promise<number>;
   paging: PagingRuntime;
+  runs: RunsRuntime;
   close(): Promise<void>;
 }
 
@@ -115,6 +117,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     onBatch: (_jobs, _alerts, ms) => metrics.alertBatchSeconds.observe(ms / 1000),
   });
 
+  const runs = new RunsRuntime(services);
   let app: App | undefined;
   try {
     const adminToken = await ensureAdminToken(store, clock, options.bootstrapToken);
@@ -126,11 +129,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       reloadConfig: () => config.reload(),
       wakeTimers: () => scheduler.wake(),
       paging,
+      runs,
     });
     await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
     if (options.timers !== false) {
       scheduler.start();
       deliverer.start();
+      runs.start();
     }
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
@@ -149,6 +154,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       services,
       reloadConfig: () => config.reload(),
       paging,
+      runs,
       deliverNow: () => deliverer.flush(),
       fireDueTimers: async () => {
         let total = 0;
@@ -163,6 +169,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             logger.debug(`shutdown: ${what}`);
           };
           await step('timers stopped', () => scheduler.stop());
+          await step('runner claims ended', () => runs.stop());
           await step('HTTP requests finished', () => running.close());
           await step('alert batches committed', () => alerts.drain());
           await step('deliveries stopped', () => deliverer.stop());
@@ -175,6 +182,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   } catch (error) {
     await scheduler.stop();
     await deliverer.stop();
+    await runs.stop();
     await app?.close();
     await events.stop();
     await store.close();

@@ -12,6 +12,7 @@ import { IntegrationRepository } from './repositories/integrations.ts';
 import { SilenceRepository } from './repositories/silences.ts';
 import { OutboxRepository } from './repositories/outbox.ts';
 import { PagingRepository } from './repositories/paging.ts';
+import { RunRepository } from './repositories/runs.ts';
 import type { Database } from './schema.ts';
 
 export type { ConnectOptions, Dialect } from './connect.ts';
@@ -27,6 +28,18 @@ export type { AlertRecord, AlertStatus, AlertHistoryEntry, AlertFilter } from '.
 export type { SilenceRecord, MaintenanceWindowRecord, StoredMatcher } from './repositories/silences.ts';
 export type { OutboxRecord, OutboxState } from './repositories/outbox.ts';
 export type { EscalationRecord, PageRecord, OverrideRecord } from './repositories/paging.ts';
+export type {
+  RunRecord,
+  RunState,
+  RunStepRecord,
+  StepState,
+  StepDefinition,
+  StepChanges,
+  StoredApprovalRule,
+  DecisionAnswer,
+  ApprovalRecord,
+  OutputRecord,
+} from './repositories/runs.ts';
 
 export interface Repositories {
   incidents: IncidentRepository;
@@ -40,6 +53,7 @@ export interface Repositories {
   silences: SilenceRepository;
   outbox: OutboxRepository;
   paging: PagingRepository;
+  runs: RunRepository;
 }
 
 /** A unit of work: repositories bound to one transaction, plus hooks that run after it commits. */
@@ -71,6 +85,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
     silences: new SilenceRepository(db),
     outbox: new OutboxRepository(db, dialect),
     paging: new PagingRepository(db),
+    runs: new RunRepository(db),
   };
 }
 

@@ -224,6 +224,78 @@ export interface ChatThreadsTable {
   created_at: number;
 }
 
+export interface RunsTable {
+  id: string;
+  runbook_id: string;
+  runbook_title: string;
+  source: string;
+  scenario: string | null;
+  incident_id: string | null;
+  severity: string | null;
+  params: string; // JSON Record<string, string>
+  approval_rule: string; // JSON
+  state: string; // open | completed | cancelled
+  created_by: string;
+  created_by_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RunStepsTable {
+  run_id: string;
+  step_id: string;
+  position: number;
+  definition: string; // JSON: the step as the run took it
+  env: string; // JSON Record<string, string>
+  state: string;
+  attempt: number;
+  decisions: string; // JSON answers
+  requested_by: string | null;
+  requested_by_id: string | null;
+  requested_at: number | null;
+  queued_at: number | null;
+  assignment_id: string | null;
+  claim_id: string | null;
+  runner_id: string | null;
+  runner_name: string | null;
+  runner_token: string | null;
+  lease_until: number | null;
+  cancel_requested: number;
+  started_at: number | null;
+  finished_at: number | null;
+  exit_code: number | null;
+  signal: string | null;
+  timed_out: number;
+  error: string | null;
+  output_bytes: number;
+  output_dropped: number;
+  last_seq: number;
+  updated_at: number;
+}
+
+export interface RunApprovalsTable {
+  id: string;
+  run_id: string;
+  step_id: string;
+  attempt: number;
+  decision: string; // approved | rejected
+  actor: string;
+  actor_id: string;
+  actor_role: string;
+  comment: string | null;
+  at: number;
+}
+
+export interface RunOutputTable {
+  run_id: string;
+  step_id: string;
+  attempt: number;
+  seq: number;
+  stream: string;
+  text: string;
+  at: number;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   timeline: TimelineTable;
@@ -243,4 +315,8 @@ export interface Database {
   pages: PagesTable;
   outbox: OutboxTable;
   chat_threads: ChatThreadsTable;
+  runs: RunsTable;
+  run_steps: RunStepsTable;
+  run_approvals: RunApprovalsTable;
+  run_output: RunOutputTable;
 }

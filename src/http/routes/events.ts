@@ -10,6 +10,7 @@ export type SseConnections = Set<ServerResponse>;
 const EventsQuery = Type.Object(
   {
     incident: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'only events of this incident' })),
+    run: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'only events of this runbook run (step changes and live output)' })),
     since: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'replay events after this sequence number (as Last-Event-ID)' })),
   },
   { additionalProperties: false },
@@ -50,7 +51,9 @@ export const eventRoutes =
         const header = request.headers['last-event-id'];
         const fromHeader = typeof header === 'string' && /^\d{1,15}$/.test(header) ? Number(header) : undefined;
         let cursor = fromHeader ?? request.query.since ?? (await services.store.repos.events.latestSeq());
-        const wanted = (event: LiveEvent) => request.query.incident === undefined || event.incidentId === request.query.incident;
+        const { incident, run } = request.query;
+        const wanted = (event: LiveEvent) =>
+          (incident === undefined || event.incidentId === incident) && (run === undefined || event.data.runId === run);
 
         reply.hijack();
         const raw = reply.raw;

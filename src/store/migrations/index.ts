@@ -3,6 +3,7 @@ import type { Dialect } from '../connect.ts';
 import * as foundation from './0001_foundation.ts';
 import * as alerts from './0002_alerts.ts';
 import * as paging from './0003_paging.ts';
+import * as runbooks from './0004_runbooks.ts';
 
 export interface Migration {
   name: string;
@@ -15,4 +16,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0001_foundation', up: foundation.up },
   { name: '0002_alerts', up: alerts.up },
   { name: '0003_paging', up: paging.up },
+  { name: '0004_runbooks', up: runbooks.up },
 ];

@@ -1,0 +1,102 @@
+import { conflict, notFound } from '../core/errors.ts';
+import type { Context } from '../core/context.ts';
+import { appendTimeline } from '../incidents/timeline.ts';
+import type { RunRecord, RunStepRecord, StepChanges, StepState, Tx } from '../store/index.ts';
+
+/**
+ * The one way a step changes: compare-and-set on its state and attempt, then an
+ * event for live views and, when the run belongs to an incident, a timeline entry,
+ * all in the caller's transaction.
+ */
+
+export const FINAL_STATES: readonly StepState[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
+/** States in which nothing happens until a person acts. */
+export const SETTLED_STATES: readonly StepState[] = [...FINAL_STATES, 'unknown'];
+
+export async function loadRun(tx: Tx, runId: string): Promise<RunRecord> {
+  const run = await tx.runs.run(runId);
+  if (!run) throw notFound('Run', runId);
+  return run;
+}
+
+export async function loadStep(tx: Tx, runId: string, stepId: string): Promise<RunStepRecord> {
+  const step = await tx.runs.step(runId, stepId);
+  if (!step) throw notFound('Step', `${runId}/${stepId}`);
+  return step;
+}
+
+export interface Note {
+  /** Timeline kind, e.g. `run.step.approved`; also the event's `change`. */
+  kind: string;
+  text: string;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Moves `step` from the states in `from` (at its current attempt) with `changes`.
+ * Throws 409 when someone else moved it first, so two approvals or a cancel racing a
+ * finish cannot both apply.
+ */
+export async function changeStep(
+  ctx: Context,
+  tx: Tx,
+  run: RunRecord,
+  step: RunStepRecord,
+  from: readonly StepState[],
+  changes: StepChanges,
+  note: Note | null,
+): Promise<RunStepRecord> {
+  const at = ctx.clock.now();
+  const moved = await tx.runs.updateStep(run.id, step.stepId, { states: from, attempt: step.attempt }, { ...changes, updatedAt: at });
+  if (!moved) {
+    const now = await tx.runs.step(run.id, step.stepId);
+    throw conflict(`Step ${step.stepId} is ${now?.state ?? 'gone'} (attempt ${now?.attempt ?? '?'}), not ${from.join(' or ')}`, {
+      state: now?.state ?? null,
+      attempt: now?.attempt ?? null,
+    });
+  }
+  const updated: RunStepRecord = { ...step, ...changes, updatedAt: at };
+  await ctx.events.record(tx, {
+    at,
+    type: 'run.step',
+    incidentId: run.incidentId,
+    data: {
+      runId: run.id,
+      stepId: step.stepId,
+      state: updated.state,
+      attempt: updated.attempt,
+      change: note?.kind ?? 'run.step.changed',
+      exitCode: updated.exitCode,
+      runner: updated.runnerName,
+    },
+  });
+  if (note && run.incidentId !== null) {
+    await appendTimeline(ctx, tx, run.incidentId, note.kind, note.text, { runId: run.id, stepId: step.stepId, attempt: updated.attempt, ...note.data });
+  }
+  if (FINAL_STATES.includes(updated.state) !== FINAL_STATES.includes(step.state)) await settleRun(ctx, tx, run);
+  return updated;
+}
+
+/** A run is completed once every step has ended; a retry opens it again. */
+export async function settleRun(ctx: Context, tx: Tx, run: RunRecord): Promise<void> {
+  if (run.state === 'cancelled') return;
+  const steps = await tx.runs.steps(run.id);
+  const state = steps.every((step) => FINAL_STATES.includes(step.state)) ? 'completed' : 'open';
+  if (state === run.state) return;
+  const at = ctx.clock.now();
+  await tx.runs.setRunState(run.id, state, at);
+  run.state = state;
+  await ctx.events.record(tx, { at, type: 'run.state', incidentId: run.incidentId, data: { runId: run.id, state } });
+  if (state === 'completed' && run.incidentId !== null) {
+    const counts = new Map<string, number>();
+    for (const step of steps) counts.set(step.state, (counts.get(step.state) ?? 0) + 1);
+    const summary = [...counts].map(([name, count]) => `${count} ${name}`).join(', ');
+    await appendTimeline(ctx, tx, run.incidentId, 'run.completed', `Runbook run of ${run.runbookTitle} completed: ${summary}`, {
+      runId: run.id,
+      runbook: run.runbookId,
+      counts: Object.fromEntries(counts),
+    });
+  }
+}
+
+export const stepLabel = (step: RunStepRecord): string => `"${step.definition.title}" (${step.stepId})`;
