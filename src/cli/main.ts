@@ -10,6 +10,7 @@ import { formatTable, indent } from './output.ts';
 import { serveCommand } from './serve.ts';
 import { oncallCommand, outboxGroup, scheduleGroup } from './paging.ts';
 import { runbookGroup } from './runbook.ts';
+import { runnerCommand } from './runner.ts';
 import { maintenanceGroup, silenceGroup } from './silence.ts';
 import { tokenGroup } from './token.ts';
 
@@ -34,6 +35,7 @@ export const root: Group = {
     oncallCommand,
     scheduleGroup,
     runbookGroup,
+    runnerCommand,
     outboxGroup,
     integrationGroup,
     tokenGroup,
