@@ -62,6 +62,15 @@ function loadRunbooks(file: ConfigFile, path: string | null): { library: Runbook
   const paths = file.runbooks?.paths ?? [];
   const { library, problems } = loadRunbookLibrary(paths, path);
   const found: SchemaProblem[] = problems.map((problem) => ({ at: ['runbooks', 'paths', problem.pathIndex], message: problem.message, fix: problem.fix }));
+  const severities = 'preset' in file.severities ? SEVERITY_PRESETS[file.severities.preset] : file.severities.levels;
+  for (const id of Object.keys(file.runbooks?.authorization ?? {})) {
+    if (severities.some((level) => level.id.toLowerCase() === id.toLowerCase())) continue;
+    found.push({
+      at: ['runbooks', 'authorization', id],
+      message: `severity "${id}" does not exist`,
+      fix: `use one of: ${severities.map((level) => level.id).join(', ')}`,
+    });
+  }
   if (paths.length > 0 && found.length === 0) {
     const ids = library.runbooks.map((runbook) => runbook.id);
     (file.alerts?.catalog ?? []).forEach((entry, index) => {

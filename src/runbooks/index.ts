@@ -13,6 +13,8 @@ export {
   type LintedRunbook,
   type LintedStep,
 } from './lint.ts';
+export { createMasker, secretForms, MASK, type Masker } from './mask.ts';
+export * from './protocol.ts';
 export { prepareStepCommand, envNameOf, isReservedEnvName, type PreparedCommand } from './parameters.ts';
 export {
   STEP_KINDS,

@@ -80,21 +80,19 @@ export async function changeStep(
 /** A run is completed once every step has ended; a retry opens it again. */
 export async function settleRun(ctx: Context, tx: Tx, run: RunRecord): Promise<void> {
   if (run.state === 'cancelled') return;
-  const steps = await tx.runs.steps(run.id);
-  const state = steps.every((step) => FINAL_STATES.includes(step.state)) ? 'completed' : 'open';
+  const counts = await tx.runs.stateCounts(run.id);
+  const state = Object.keys(counts).every((name) => FINAL_STATES.includes(name as StepState)) ? 'completed' : 'open';
   if (state === run.state) return;
   const at = ctx.clock.now();
   await tx.runs.setRunState(run.id, state, at);
   run.state = state;
   await ctx.events.record(tx, { at, type: 'run.state', incidentId: run.incidentId, data: { runId: run.id, state } });
   if (state === 'completed' && run.incidentId !== null) {
-    const counts = new Map<string, number>();
-    for (const step of steps) counts.set(step.state, (counts.get(step.state) ?? 0) + 1);
-    const summary = [...counts].map(([name, count]) => `${count} ${name}`).join(', ');
+    const summary = Object.entries(counts).map(([name, count]) => `${count} ${name}`).join(', ');
     await appendTimeline(ctx, tx, run.incidentId, 'run.completed', `Runbook run of ${run.runbookTitle} completed: ${summary}`, {
       runId: run.id,
       runbook: run.runbookId,
-      counts: Object.fromEntries(counts),
+      counts,
     });
   }
 }

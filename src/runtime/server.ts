@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { ensureAdminToken } from '../auth/index.ts';
 import { ConfigHolder, loadConfigFile } from '../config/index.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
@@ -117,7 +118,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     onBatch: (_jobs, _alerts, ms) => metrics.alertBatchSeconds.observe(ms / 1000),
   });
 
-  const runs = new RunsRuntime(services);
+  const runs = new RunsRuntime(services, {
+    instanceId,
+    // One SQLite server per data folder, so its embedded runner can clean up after a crash there.
+    localRunnerStateDir: store.dialect === 'sqlite' && options.dataDir !== undefined ? join(options.dataDir, 'local-runner') : null,
+  });
   let app: App | undefined;
   try {
     const adminToken = await ensureAdminToken(store, clock, options.bootstrapToken);
@@ -136,6 +141,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       scheduler.start();
       deliverer.start();
       runs.start();
+      await runs.startLocalRunner();
     }
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);

@@ -284,6 +284,17 @@ export class RunRepository {
     return rows.map(toStep);
   }
 
+  /** How many steps of the run are in each state. */
+  async stateCounts(runId: string): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('run_steps')
+      .select((eb) => ['state', eb.fn.countAll<number>().as('n')])
+      .where('run_id', '=', runId)
+      .groupBy('state')
+      .execute();
+    return Object.fromEntries(rows.map((row) => [row.state, Number(row.n)]));
+  }
+
   async step(runId: string, stepId: string): Promise<RunStepRecord | undefined> {
     const row = await this.db.selectFrom('run_steps').selectAll().where('run_id', '=', runId).where('step_id', '=', stepId).executeTakeFirst();
     return row ? toStep(row) : undefined;
