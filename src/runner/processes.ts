@@ -58,14 +58,15 @@ export function groupMembers(pgid: number): number[] | null {
 }
 
 export function groupAlive(pgid: number): boolean {
-  const members = groupMembers(pgid);
-  if (members !== null) return members.length > 0;
+  // One syscall answers the usual case (the group is gone) without reading /proc.
   try {
     process.kill(-pgid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  // The group still has processes, but they may all be zombies nobody has reaped yet.
+  const members = groupMembers(pgid);
+  return members === null || members.length > 0;
 }
 
 export function signalGroup(pgid: number, signal: NodeJS.Signals): void {

@@ -35,37 +35,35 @@ export const leaseMsOf = (ctx: Context): number => parseDuration(ctx.config().ru
 /** One attempt to claim work for the runner; null when nothing queued matches its labels. */
 export async function claimStep(ctx: Context, request: ClaimRequest): Promise<Assignment | null> {
   return ctx.store.transaction(async (tx) => {
-    // A retried claim (its answer was lost) gets the same assignment back, not a second step.
-    const earlier = await tx.runs.stepByClaim(request.claim);
+    // One read finds both a step this claim already took (a retry after a lost answer:
+    // the same assignment comes back, not a second step) and the queued candidates.
+    const found = await tx.runs.claimable(request.claim, CANDIDATES);
+    const earlier = found.find((step) => step.claimId === request.claim);
     if (earlier) {
       if (earlier.runnerId !== request.runner.id || earlier.state !== 'running') return null;
       const run = await loadRun(tx, earlier.runId);
       const extended = await extendLease(ctx, tx, earlier);
       return assignmentOf(ctx, run, extended);
     }
-    for (const candidate of await tx.runs.queued(CANDIDATES)) {
-      if (!matchesSelector(candidate.definition.runner, request.runner.labels)) continue;
-      const run = await loadRun(tx, candidate.runId);
+    for (const candidate of found) {
+      if (candidate.state !== 'queued' || !matchesSelector(candidate.definition.runner, request.runner.labels)) continue;
       const now = ctx.clock.now();
-      const moved = await tx.runs.updateStep(
-        run.id,
-        candidate.stepId,
-        { states: ['queued'], attempt: candidate.attempt },
-        {
-          state: 'running',
-          assignmentId: ctx.newId(),
-          claimId: request.claim,
-          runnerId: request.runner.id,
-          runnerName: request.runner.name,
-          runnerToken: ctx.actor.id,
-          leaseUntil: now + leaseMsOf(ctx),
-          startedAt: now,
-          updatedAt: now,
-        },
-      );
+      const changes = {
+        state: 'running' as const,
+        assignmentId: ctx.newId(),
+        claimId: request.claim,
+        runnerId: request.runner.id,
+        runnerName: request.runner.name,
+        runnerToken: ctx.actor.id,
+        leaseUntil: now + leaseMsOf(ctx),
+        startedAt: now,
+        updatedAt: now,
+      };
+      const moved = await tx.runs.updateStep(candidate.runId, candidate.stepId, { states: ['queued'], attempt: candidate.attempt }, changes);
       // Another runner took it between the read and the write; try the next one.
       if (!moved) continue;
-      const step = (await tx.runs.step(run.id, candidate.stepId))!;
+      const run = await loadRun(tx, candidate.runId);
+      const step: RunStepRecord = { ...candidate, ...changes };
       await note(ctx, tx, run, step, 'run.step.started', `Step ${stepLabel(step)} started on runner ${request.runner.name}`, {
         command: step.definition.command,
         runner: { id: request.runner.id, name: request.runner.name, labels: request.runner.labels },
@@ -193,8 +191,9 @@ export async function finishStep(ctx: Context, assignmentId: string, report: Fin
     }
     const run = await loadRun(tx, step.runId);
     const state = report.cancelled ? 'cancelled' : report.exitCode === 0 && !report.timedOut && report.error === null ? 'succeeded' : 'failed';
-    const output = (await tx.runs.output(step.runId, step.stepId)).filter((chunk) => chunk.attempt === step.attempt);
     const masker = maskerFor(ctx.config());
+    // The tail of the output goes on the incident's timeline; a run without an incident needs none.
+    const output = run.incidentId === null ? [] : (await tx.runs.output(step.runId, step.stepId)).filter((chunk) => chunk.attempt === step.attempt);
     const tail = outputTail(output.map((chunk) => chunk.text).join(''));
     const how = report.cancelled
       ? 'was stopped'

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, RunApprovalsTable, RunOutputTable, RunStepsTable, RunsTable } from '../schema.ts';
 import { fromJson, toJson } from './json.ts';
 
@@ -326,9 +326,17 @@ export class RunRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  /** Queued steps, oldest first, for runners to claim. */
-  async queued(limit: number): Promise<RunStepRecord[]> {
-    const rows = await this.db.selectFrom('run_steps').selectAll().where('state', '=', 'queued').orderBy('queued_at').limit(limit).execute();
+  /** The step a claim already took, if any, then queued steps, oldest first, for runners to claim. */
+  async claimable(claimId: string, limit: number): Promise<RunStepRecord[]> {
+    // One statement: a round trip saved on every claim matters on PostgreSQL.
+    const rows = await this.db
+      .selectFrom('run_steps')
+      .selectAll()
+      .where((eb) => eb.or([eb('claim_id', '=', claimId), eb('state', '=', 'queued')]))
+      .orderBy(sql`case when claim_id = ${claimId} then 0 else 1 end`)
+      .orderBy('queued_at')
+      .limit(limit + 1)
+      .execute();
     return rows.map(toStep);
   }
 
