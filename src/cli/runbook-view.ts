@@ -1,5 +1,8 @@
 import { formatTable, indent, printable, truncate } from './output.ts';
 
+/** Command text as it reads, one line per line, with control characters made visible. */
+const commandText = (text: string, prefix: string): string => indent(text.split('\n').map(printable).join('\n'), prefix);
+
 /** The API's runbook and run shapes, as far as the CLI shows them. */
 
 export interface RunbookSummary {
@@ -92,7 +95,7 @@ export function renderRunbook(runbook: RunbookDetail): string {
   for (const step of runbook.steps) {
     const approval = step.approval.required ? '  [approval]' : '';
     lines.push('', `${step.id}  ${printable(step.title)}  (${step.kind}${step.scenario ? `, ${step.scenario}` : ''})${approval}`);
-    if (step.renderedCommand.trim() !== '') lines.push(indent(printable(step.renderedCommand), '    '));
+    if (step.renderedCommand.trim() !== '') lines.push(commandText(step.renderedCommand, '    '));
   }
   return lines.join('\n');
 }
@@ -102,7 +105,7 @@ export function renderDryRun(plan: DryRun): string {
   for (const step of plan.steps) {
     const where = step.byPerson ? 'by hand' : `runner ${step.runner ?? 'any'}, time limit ${Math.round(step.timeoutMs / 1000)}s`;
     lines.push('', `${step.id}  ${printable(step.title)}  (${where})${step.approval.required ? `  [needs ${step.approval.needed} approval: ${printable(step.approval.reason)}]` : ''}`);
-    if (step.command.trim() !== '') lines.push(indent(printable(step.command), '    $ '));
+    if (step.command.trim() !== '') lines.push(commandText(step.command, '    $ '));
     const env = Object.entries(step.env).filter(([name]) => !name.startsWith('FIREBREAK_'));
     for (const [name, value] of env) lines.push(`    env ${name}=${JSON.stringify(value)}`);
     if (step.missingParameters.length > 0) lines.push(`    missing: ${step.missingParameters.join(', ')} (give with --param NAME=VALUE)`);
@@ -128,7 +131,7 @@ export function renderRun(run: Run, focus?: string): string {
     lines.push('', `${shown.id}: ${shown.state}${shown.ranOn ? ` on ${shown.ranOn.name}` : ''}`);
     if (shown.state === 'awaiting-approval') lines.push(`  waiting for approval (asked by ${shown.approval.requestedBy}): ${printable(shown.approval.reason)}`);
     for (const d of shown.decisions) lines.push(`  decision ${d.id}: ${printable(d.question)} → ${d.answer ?? 'not answered'}`);
-    if (shown.output.text !== '') lines.push(indent(printable(shown.output.text.trimEnd()), '  | '));
+    if (shown.output.text !== '') lines.push(commandText(shown.output.text.trimEnd(), '  | '));
   }
   return lines.join('\n');
 }

@@ -86,7 +86,7 @@ const list: Command = {
   summary: 'The runbooks the server has (runbooks.paths)',
   options: { ...REMOTE_OPTIONS },
   async run(invocation) {
-    const page = await connect(invocation).get<{ items: RunbookSummary[] }>('/api/v1/runbooks');
+    const page = await connect(invocation).get<{ items: RunbookSummary[] }>('/runbooks');
     return respond(invocation, page, () => renderRunbookList(page.items));
   },
 };
@@ -99,7 +99,7 @@ const show: Command = {
   options: { ...REMOTE_OPTIONS },
   examples: ['firebreak runbook show dlq-overflow'],
   async run(invocation) {
-    const { runbook } = await connect(invocation).get<{ runbook: RunbookDetail }>(`/api/v1/runbooks/${segment(arg(invocation, 'RUNBOOK'))}`);
+    const { runbook } = await connect(invocation).get<{ runbook: RunbookDetail }>(`/runbooks/${segment(arg(invocation, 'RUNBOOK'))}`);
     return respond(invocation, runbook, () => renderRunbook(runbook));
   },
 };
@@ -146,10 +146,10 @@ const run: Command = {
     };
     const client = connect(invocation);
     if (body.dryRun) {
-      const plan = await client.post<DryRun>('/api/v1/runs', body);
+      const plan = await client.post<DryRun>('/runs', body);
       return respond(invocation, plan, () => renderDryRun(plan));
     }
-    const { run: created } = await client.post<{ run: Run }>('/api/v1/runs', body);
+    const { run: created } = await client.post<{ run: Run }>('/runs', body);
     return respond(invocation, created, () => renderRun(created));
   },
 };
@@ -185,7 +185,7 @@ const step: Command = {
       answer: action === 'answer' ? (options.flag('yes') ? 'yes' : 'no') : undefined,
       outcome: action === 'complete' ? (options.flag('failed') ? 'failed' : 'succeeded') : undefined,
     };
-    const path = `/api/v1/runs/${segment(arg(invocation, 'RUN'))}/steps/${segment(arg(invocation, 'STEP'))}/${action}`;
+    const path = `/runs/${segment(arg(invocation, 'RUN'))}/steps/${segment(arg(invocation, 'STEP'))}/${action}`;
     const { run: updated } = await connect(invocation).post<{ run: Run }>(path, body);
     return respond(invocation, updated, () => renderRun(updated, arg(invocation, 'STEP')));
   },
@@ -198,7 +198,7 @@ const status: Command = {
   positionals: [{ name: 'RUN' }],
   options: { ...REMOTE_OPTIONS },
   async run(invocation) {
-    const { run: found } = await connect(invocation).get<{ run: Run }>(`/api/v1/runs/${segment(arg(invocation, 'RUN'))}`);
+    const { run: found } = await connect(invocation).get<{ run: Run }>(`/runs/${segment(arg(invocation, 'RUN'))}`);
     return respond(invocation, found, () => renderRun(found));
   },
 };

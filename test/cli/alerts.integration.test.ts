@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliFor, type CliResult as Result } from '../support/cli.ts';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
 
 /**
@@ -10,34 +10,9 @@ import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server
  * Alertmanager webhooks.
  */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let t: TestServer;
-
-function firebreak(args: string[], token = ADMIN_TOKEN): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', TZ: 'UTC', FIREBREAK_URL: t.url, FIREBREAK_TOKEN: token };
-    const child = spawn(process.execPath, ['bin/firebreak.js', ...args], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function ok(args: string[], token?: string): Promise<Result> {
-  const result = await firebreak(args, token);
-  expect(result.code, `firebreak ${args.join(' ')}\n${result.stderr}`).toBe(0);
-  return result;
-}
+const { firebreak, ok } = cliFor(() => t.url, ADMIN_TOKEN);
 
 const json = <T>(result: Result): T => JSON.parse(result.stdout) as T;
 

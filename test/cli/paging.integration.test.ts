@@ -1,8 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliFor, type CliResult as Result } from '../support/cli.ts';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
 
 /**
@@ -12,36 +9,11 @@ import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server
  * closed port, so that pages stay pending and retry.
  */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const USERS = ['amara', 'tomasz', 'priya', 'jonas', 'lucia'];
 const HOUR = 3_600_000;
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 let t: TestServer;
-
-function firebreak(args: string[], token = ADMIN_TOKEN): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', TZ: 'UTC', FIREBREAK_URL: t.url, FIREBREAK_TOKEN: token };
-    const child = spawn(process.execPath, ['bin/firebreak.js', ...args], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function ok(args: string[], token?: string): Promise<Result> {
-  const result = await firebreak(args, token);
-  expect(result.code, `firebreak ${args.join(' ')}\n${result.stderr}`).toBe(0);
-  return result;
-}
+const { firebreak, ok } = cliFor(() => t.url, ADMIN_TOKEN);
 
 const json = <T>(result: Result): T => JSON.parse(result.stdout) as T;
 
@@ -198,24 +170,5 @@ describe('incident escalate and reassign', () => {
     expect(unknown.stderr).toContain('Unknown user "nobody-here"');
     expect((await firebreak(['incident', 'escalate', '01HXNOTHERE0000000000000000'])).code).toBe(3);
     expect((await firebreak(['incident', 'reassign', open])).code).toBe(2);
-  });
-});
-
-describe('runbook check', () => {
-  const playbook = '../shared/playbooks/music-platform-runbooks.md';
-
-  it.skipIf(!existsSync(join(ROOT, playbook)))('checks the shared playbook offline: nine runbooks, approvals marked, exit 0', async () => {
-    const result = await ok(['runbook', 'check', playbook, '--json']);
-    const report = json<{ ok: boolean; runbooks: Array<{ id: string; steps: unknown[]; approvalSteps: Array<{ step: string }> }> }>(result);
-    expect(report.ok).toBe(true);
-    expect(report.runbooks).toHaveLength(9);
-    const approvals = report.runbooks.flatMap((runbook) => runbook.approvalSteps.map((approval) => `${runbook.id}/${approval.step}`));
-    expect(approvals).toEqual(expect.arrayContaining(['data-quality-issues/scenario-b-3', 'database-connection-pool-exhaustion/scenario-a-2']));
-  });
-
-  it('exits 2 for a file that does not exist', async () => {
-    const result = await firebreak(['runbook', 'check', 'no-such-runbook.md']);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('error: cannot read no-such-runbook.md: no such file');
   });
 });
