@@ -47,6 +47,8 @@ export interface SpawnServerOptions {
   /** Extra environment for the child (e.g. NODE_OPTIONS for a profiler). */
   env?: Record<string, string>;
   startTimeoutMs?: number;
+  /** Listen on this port (default: a free one). */
+  port?: number;
 }
 
 const live = new Set<ChildProcess>();
@@ -70,7 +72,7 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ServerPr
 
   const child = spawn(
     process.execPath,
-    [FIREBREAK_BIN, 'serve', '--config', options.configPath ?? EXAMPLE_CONFIG, '--data-dir', options.dataDir, '--port', '0', '--host', '127.0.0.1'],
+    [FIREBREAK_BIN, 'serve', '--config', options.configPath ?? EXAMPLE_CONFIG, '--data-dir', options.dataDir, '--port', String(options.port ?? 0), '--host', '127.0.0.1'],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   live.add(child);
