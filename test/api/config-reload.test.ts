@@ -1,8 +1,8 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE_CONFIG, startTestServer, type TestServer } from '../support/server.ts';
+import { exampleConfigText, startTestServer, type TestServer } from '../support/server.ts';
 
 describe('configuration reload', () => {
   let dir: string;
@@ -11,7 +11,7 @@ describe('configuration reload', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'firebreak-config-'));
     file = join(dir, 'firebreak.yaml');
-    copyFileSync(EXAMPLE_CONFIG, file);
+    writeFileSync(file, exampleConfigText());
     t = await startTestServer({ configPath: file });
   });
   afterAll(async () => {

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { startHttpReceiver } from '../support/receivers.ts';
-import { EXAMPLE_CONFIG, startTestServer, type TestServer } from '../support/server.ts';
+import { exampleConfigText, startTestServer, type TestServer } from '../support/server.ts';
 
 const MINUTE = 60_000;
 const START = Date.parse('2026-03-10T10:00:00Z');
@@ -26,7 +26,7 @@ describe.each(Object.keys(KINDS))('paging through %s', (kind) => {
   beforeAll(async () => {
     hook = await startHttpReceiver();
     dir = mkdtempSync(join(tmpdir(), 'firebreak-kinds-'));
-    const config = readFileSync(EXAMPLE_CONFIG, 'utf8').replace(
+    const config = exampleConfigText().replace(
       'kind: webhook\n    id: pager-bridge\n    url: http://127.0.0.1:9099/firebreak',
       KINDS[kind]!(hook.url),
     );

@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { startHttpReceiver, startSmtpReceiver } from '../support/receivers.ts';
-import { EXAMPLE_CONFIG, startTestServer, type TestServer } from '../support/server.ts';
+import { exampleConfigText, startTestServer, type TestServer } from '../support/server.ts';
 
 const MINUTE = 60_000;
 // Tuesday 10 March 2026, 10:00 in London (GMT): the daytime layer is on.
@@ -25,7 +25,7 @@ describe('paging', () => {
     smtp = await startSmtpReceiver();
     process.env[SLACK_SECRET_ENV] = 'slack-signing-secret-for-tests';
     dir = mkdtempSync(join(tmpdir(), 'firebreak-paging-'));
-    const config = readFileSync(EXAMPLE_CONFIG, 'utf8')
+    const config = exampleConfigText()
       .replace('url: http://127.0.0.1:9099/firebreak', `url: ${hook.url}`)
       .replace('port: 2525', `port: ${smtp.port}`)
       .replace('  ackLinkTtl: 24h', `  ackLinkTtl: 24h\n  slackSigningSecretEnv: ${SLACK_SECRET_ENV}`);

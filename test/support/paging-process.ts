@@ -1,6 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXAMPLE_CONFIG } from './process.ts';
+import { exampleConfigText } from './server.ts';
 
 /**
  * Paging tests and the paging benchmark need a real `firebreak serve` process
@@ -28,7 +28,7 @@ function replaceExactly(text: string, from: string, to: string, times: number): 
 
 /** Writes the example configuration, rewritten as asked, to `dir/firebreak.yaml`; returns its path. */
 export function writePagingConfig(dir: string, options: PagingConfigOptions): string {
-  let config = readFileSync(EXAMPLE_CONFIG, 'utf8');
+  let config = exampleConfigText();
   config = replaceExactly(config, 'url: http://127.0.0.1:9099/firebreak', `url: ${options.webhookUrl}`, 1);
   if (options.smtpPort !== undefined) config = replaceExactly(config, 'port: 2525', `port: ${options.smtpPort}`, 1);
   if (options.escalationTimeout !== undefined) config = replaceExactly(config, 'timeout: 15m', `timeout: ${options.escalationTimeout}`, 2);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../../src/core/clock.ts';
 import { startServer, type RunningServer } from '../../src/runtime/index.ts';
@@ -5,6 +6,17 @@ import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export const EXAMPLE_CONFIG = fileURLToPath(new URL('../../examples/firebreak.yaml', import.meta.url));
 export const ADMIN_TOKEN = 'fbk_test_admin_token_0123456789';
+
+/**
+ * The example configuration's text for a copy written elsewhere: its runbook folder is
+ * relative to the file, so the copy names it by its absolute path.
+ */
+export function exampleConfigText(): string {
+  const runbooks = fileURLToPath(new URL('../../examples/runbooks/', import.meta.url));
+  const text = readFileSync(EXAMPLE_CONFIG, 'utf8');
+  if (!text.includes('paths: [runbooks/]')) throw new Error('examples/firebreak.yaml changed: expected "paths: [runbooks/]"');
+  return text.replace('paths: [runbooks/]', `paths: [${JSON.stringify(runbooks)}]`);
+}
 
 export interface TestServer {
   server: RunningServer;
