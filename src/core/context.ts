@@ -17,6 +17,8 @@ export interface IncidentHooks {
   resolved?(ctx: Context, tx: Tx, incident: IncidentRecord): Promise<void>;
   reopened?(ctx: Context, tx: Tx, incident: IncidentRecord): Promise<void>;
   slaBreached?(ctx: Context, tx: Tx, incidentId: string, clock: { kind: string; dueAt: number }): Promise<void>;
+  /** The next stakeholder update is due soon and none has come. */
+  updateDueSoon?(ctx: Context, tx: Tx, incident: IncidentRecord, due: { clockId: string; dueAt: number; text: string }): Promise<void>;
 }
 
 /** What every domain verb may use; built once at start and passed in, never imported. */

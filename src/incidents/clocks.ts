@@ -6,6 +6,9 @@ import { stage } from './lifecycle.ts';
 import { appendTimeline } from './timeline.ts';
 
 export const SLA_DUE_TIMER = 'sla.due';
+/** Before the next stakeholder update is due, the person who writes it hears so. */
+export const UPDATE_DUE_TIMER = 'update.due-soon';
+const UPDATE_REMINDER_LEAD_MS = 5 * 60_000;
 
 export const CLOCK_LABELS: Record<SlaClockKind, string> = {
   initialResponse: 'initial response',
@@ -70,10 +73,36 @@ async function startClock(
     clock.timerId = ctx.newId();
     await tx.timers.schedule([
       { id: clock.timerId, kind: SLA_DUE_TIMER, dueAt: clock.dueAt, payload: { clockId: clock.id }, createdAt: now },
+      ...updateReminder(ctx, clock, now),
     ]);
   }
   await tx.clocks.insert(clock);
   return clock;
+}
+
+/**
+ * The reminder of an update-cadence clock: 5 minutes before it is due, or a third of
+ * the interval for cadences shorter than 15 minutes. It finds out when it fires whether
+ * an update came in meanwhile (the clock is then met), so it is never cancelled.
+ */
+function updateReminder(ctx: Context, clock: SlaClockRecord, now: number) {
+  if (clock.kind !== 'updateCadence') return [];
+  const lead = Math.min(UPDATE_REMINDER_LEAD_MS, Math.floor((clock.dueAt - clock.startedAt) / 3));
+  const at = clock.dueAt - lead;
+  if (lead <= 0 || at <= now) return [];
+  return [{ id: ctx.newId(), kind: UPDATE_DUE_TIMER, dueAt: at, payload: { clockId: clock.id }, createdAt: now }];
+}
+
+/** The update-due timer: the clock still waits for an update, so say so on the timeline and to whoever writes it. */
+export async function remindUpdateDue(ctx: Context, tx: Tx, clockId: string): Promise<void> {
+  const clock = await tx.clocks.get(clockId);
+  if (!clock || clock.state !== 'pending') return;
+  const incident = await tx.incidents.get(clock.incidentId);
+  if (!incident || stage(incident.status) >= stage('resolved')) return;
+  const left = formatDuration(Math.max(0, clock.dueAt - ctx.clock.now()));
+  const text = `${incident.severity} update due in ${left} (at ${new Date(clock.dueAt).toISOString()}): post a stakeholder update`;
+  await appendTimeline(ctx, tx, incident.id, 'update.due-soon', text, { clockId, dueAt: clock.dueAt });
+  await ctx.hooks.updateDueSoon?.(ctx, tx, incident, { clockId, dueAt: clock.dueAt, text });
 }
 
 /** The clocks a newly declared incident starts with. */

@@ -8,6 +8,8 @@ import { appendTimeline } from './timeline.ts';
 import { requireRole, requireServices, requireSeverity, requireUser } from './validate.ts';
 
 export const COMMANDER_ROLE = 'commander';
+/** Who posts the stakeholder updates; without one, the commander does. */
+export const COMMUNICATIONS_ROLE = 'communications';
 
 export async function declareIncident(ctx: Context, input: DeclareInput): Promise<IncidentRecord> {
   return ctx.store.transaction((tx) => declareIncidentIn(ctx, tx, input));

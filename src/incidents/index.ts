@@ -1,5 +1,5 @@
 /** Incidents: declare, acknowledge, change, communicate; lifecycle, roles, SLA clocks, timeline. */
-export { declareIncident, declareIncidentIn, COMMANDER_ROLE } from './declare.ts';
+export { declareIncident, declareIncidentIn, COMMANDER_ROLE, COMMUNICATIONS_ROLE } from './declare.ts';
 export { acknowledgeIncident, acknowledgeIncidentIn, unacknowledgeIncidentIn } from './acknowledge.ts';
 export { changeIncident, changeStatusIn } from './change.ts';
 export { postStakeholderUpdate, addNote, scheduleReminder, type Reminder, REMINDER_TIMER } from './communicate.ts';

@@ -1,6 +1,6 @@
 import type { IncidentHooks } from '../core/context.ts';
 import { formatDuration, parseDuration } from '../core/duration.ts';
-import { CLOCK_LABELS, unacknowledgeIncidentIn, type TimerHandler } from '../incidents/index.ts';
+import { CLOCK_LABELS, COMMANDER_ROLE, COMMUNICATIONS_ROLE, unacknowledgeIncidentIn, type TimerHandler } from '../incidents/index.ts';
 import { enqueueMessage } from '../notify/outbox.ts';
 import {
   ACK_REMINDER_TIMER,
@@ -41,6 +41,25 @@ export function pagingHooks(runtime: PagingRuntime): IncidentHooks {
           channelId: rule.channel,
           message: { ...message, idempotencyKey: `sla:${incidentId}:${clock.kind}:${clock.dueAt}:${page.userId}` },
           incidentId,
+          pageId: null,
+        });
+      }
+    },
+    // The communications lead writes the updates; without one the commander, else whoever was paged last.
+    updateDueSoon: async (ctx, tx, incident, due) => {
+      const lead = incident.roles[COMMUNICATIONS_ROLE] ?? incident.roles[COMMANDER_ROLE];
+      const pages = await tx.paging.pagesOf(incident.id);
+      const last = pages.at(-1);
+      const people = lead !== undefined ? [lead] : pages.filter((p) => p.level === last?.level && p.round === last?.round).map((p) => p.userId);
+      for (const userId of new Set(people)) {
+        const rule = rulesOf(ctx.config(), userId)[0];
+        if (!rule) continue;
+        const page = pages.find((p) => p.userId === userId) ?? { id: `update-due-${due.clockId}`, incidentId: incident.id, userId, level: 0, round: 0, reason: 'update due', state: 'stopped' as const, createdAt: 0, stoppedAt: null };
+        const message = pageMessage(ctx, runtime, incident, page, 0, 'reminder', `Update due: [${incident.severity}] ${incident.title}`);
+        await enqueueMessage(ctx, tx, {
+          channelId: rule.channel,
+          message: { ...message, text: due.text, actions: message.actions?.filter((action) => action.label !== 'Acknowledge'), idempotencyKey: `update-due:${due.clockId}:${userId}` },
+          incidentId: incident.id,
           pageId: null,
         });
       }

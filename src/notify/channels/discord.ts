@@ -70,6 +70,7 @@ const COLORS: Readonly<Record<NotificationKind, number>> = {
   'incident.declared': 0xe01e5a,
   escalation: 0xe01e5a,
   'sla.breached': 0xecb22e,
+  reminder: 0xecb22e,
   'incident.update': 0x36c5f0,
   'incident.resolved': 0x2eb67d,
   test: 0x95a5a6,

@@ -10,6 +10,7 @@ export type NotificationKind =
   | 'incident.resolved'
   | 'sla.breached'
   | 'escalation'
+  | 'reminder'
   | 'test';
 
 export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
@@ -19,6 +20,7 @@ export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
   'incident.resolved',
   'sla.breached',
   'escalation',
+  'reminder',
   'test',
 ];
 
@@ -65,6 +67,7 @@ const KIND_LABELS: Readonly<Record<NotificationKind, string>> = {
   'incident.resolved': 'Incident resolved',
   'sla.breached': 'SLA breached',
   escalation: 'Escalation',
+  reminder: 'Reminder',
   test: 'Test message',
 };
 

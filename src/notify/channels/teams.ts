@@ -69,6 +69,7 @@ const HEADLINE_COLORS: Readonly<Record<NotificationKind, 'Attention' | 'Warning'
   'incident.declared': 'Attention',
   escalation: 'Attention',
   'sla.breached': 'Warning',
+  reminder: 'Warning',
   'incident.update': 'Accent',
   'incident.resolved': 'Good',
   test: 'Default',
