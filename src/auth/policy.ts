@@ -10,13 +10,14 @@ export type Action =
   | 'tokens.manage'
   | 'runs.read'
   | 'runs.write'
-  | 'runner.work';
+  | 'runner.work'
+  | 'status.manage';
 
 /** Who may do what, in one table: viewers read, responders act, admins manage, runners only run steps. */
 const GRANTS: Record<Role, readonly Action[]> = {
   viewer: ['incidents.read', 'events.read', 'config.read', 'runs.read'],
-  responder: ['incidents.read', 'incidents.write', 'events.read', 'config.read', 'runs.read', 'runs.write'],
-  admin: ['incidents.read', 'incidents.write', 'events.read', 'config.read', 'config.manage', 'tokens.manage', 'runs.read', 'runs.write'],
+  responder: ['incidents.read', 'incidents.write', 'events.read', 'config.read', 'runs.read', 'runs.write', 'status.manage'],
+  admin: ['incidents.read', 'incidents.write', 'events.read', 'config.read', 'config.manage', 'tokens.manage', 'runs.read', 'runs.write', 'status.manage'],
   runner: ['runner.work'],
 };
 

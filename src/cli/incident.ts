@@ -131,17 +131,49 @@ function describeStatus(incident: Incident): string {
 const update: Command = {
   kind: 'command',
   name: 'update',
-  summary: 'Post a stakeholder update',
-  positionals: [ID, { name: 'MESSAGE', rest: true }],
-  options: { public: { type: 'boolean', description: 'also publish it on the public status page' }, ...REMOTE_OPTIONS },
-  examples: ['firebreak incident update 01HXYZ "Failover done, error rate falling" --public'],
+  summary: 'Post a stakeholder update, written or from a template',
+  positionals: [ID, { name: 'MESSAGE', rest: true, optional: true }],
+  options: {
+    public: { type: 'boolean', description: 'also publish it on the public status page' },
+    template: { type: 'string', value: 'NAME', description: 'render this message template instead of MESSAGE' },
+    var: { type: 'string', value: 'NAME=VALUE', multiple: true, description: 'a template variable (vars.NAME); repeat a name for a list' },
+    channel: { type: 'string', value: 'CHANNEL', multiple: true, description: "send to this channel instead of the severity's" },
+    ...REMOTE_OPTIONS,
+  },
+  examples: [
+    'firebreak incident update 01HXYZ "Failover done, error rate falling" --public',
+    'firebreak incident update 01HXYZ --template update --var eta="30 minutes" --var next_steps="Replay the DLQ"',
+  ],
   async run(invocation) {
     const id = arg(invocation, 'ID');
     const isPublic = invocation.options.flag('public');
-    const result = await postUpdate(connect(invocation), id, arg(invocation, 'MESSAGE'), isPublic);
+    const message = invocation.args.MESSAGE;
+    const template = invocation.options.string('template');
+    if ((message === undefined || message === '') === (template === undefined)) {
+      throw new UsageError('give either MESSAGE or --template NAME', invocation.usage);
+    }
+    const vars = varsOf(invocation.options.strings('var'), invocation);
+    const channels = invocation.options.strings('channel');
+    const body: Record<string, unknown> = template === undefined ? { message, public: isPublic } : { template, vars, public: isPublic };
+    if (channels.length > 0) body.channels = channels;
+    const result = await connect(invocation).post<unknown>(incidentPath(id, '/updates'), body);
     return respond(invocation, result, () => `Posted ${isPublic ? 'a public' : 'an internal'} update to ${id}`);
   },
 };
+
+/** `NAME=VALUE` words into template variables; a name given twice becomes a list. */
+function varsOf(words: readonly string[], invocation: Invocation): Record<string, string | string[]> {
+  const vars: Record<string, string | string[]> = {};
+  for (const word of words) {
+    const eq = word.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--var takes NAME=VALUE, not '${word}'`, invocation.usage);
+    const name = word.slice(0, eq);
+    const value = word.slice(eq + 1);
+    const before = vars[name];
+    vars[name] = before === undefined ? value : [...(Array.isArray(before) ? before : [before]), value];
+  }
+  return vars;
+}
 
 const postUpdate = (client: ApiClient, id: string, message: string, isPublic: boolean): Promise<unknown> =>
   client.post<unknown>(incidentPath(id, '/updates'), { message, public: isPublic });

@@ -8,6 +8,7 @@ import { deepFreeze } from './freeze.ts';
 import { SEVERITY_PRESETS } from './presets.ts';
 import { loadRunbookLibrary, type RunbookLibrary } from '../runbooks/library.ts';
 import { RunbookSettings } from '../runbooks/schema.ts';
+import { loadTemplateLibrary, type TemplateLibrary } from '../templates/index.ts';
 import { closestName, configInvalid, formatPath, type ConfigPath, type ConfigProblem } from './problems.ts';
 import { referenceProblems } from './referenceProblems.ts';
 import { ConfigFile, type ChannelConfig, type Config, type IncidentRole, type SeverityLevel, type Service, type User } from './schema.ts';
@@ -40,8 +41,13 @@ export function parseConfig(text: string, path: string | null, now: number): Con
   if (found.length > 0) throw configInvalid(inFileOrder(found.map((problem) => locate(problem, document, lineCounter))));
   const file = withDefaults as ConfigFile;
   const runbooks = loadRunbooks(file, path);
-  if (runbooks.problems.length > 0) throw configInvalid(inFileOrder(runbooks.problems.map((problem) => locate(problem, document, lineCounter))));
-  return buildConfig(file, runbooks.library, { path, sha256: sha256Of(text), loadedAt: now });
+  const late = [...severityReferenceProblems(file), ...runbooks.problems];
+  if (late.length > 0) throw configInvalid(inFileOrder(late.map((problem) => locate(problem, document, lineCounter))));
+  const templates = loadTemplates(file, path);
+  if (templates.problems.length > 0) throw configInvalid(inFileOrder(templates.problems.map((problem) => locate(problem, document, lineCounter))));
+  // Editing only a template must count as a change on reload, so their text joins the digest.
+  const digested = templates.library.templates.reduce((all, t) => `${all}\0${t.file}\0${t.source}`, text);
+  return buildConfig(file, runbooks.library, templates.library, { path, sha256: sha256Of(digested), loadedAt: now });
 }
 
 export async function loadConfigFile(path: string, now: number): Promise<Config> {
@@ -57,20 +63,27 @@ export async function loadConfigFile(path: string, now: number): Promise<Config>
   return parseConfig(text, path, now);
 }
 
+/** Sections added since the reference checks ran on the raw document name severities too; each must exist. */
+function severityReferenceProblems(file: ConfigFile): SchemaProblem[] {
+  const found: SchemaProblem[] = [];
+  const severities = 'preset' in file.severities ? SEVERITY_PRESETS[file.severities.preset] : file.severities.levels;
+  const references: Array<{ id: string; at: SchemaProblem['at'] }> = [
+    ...Object.keys(file.runbooks?.authorization ?? {}).map((id) => ({ id, at: ['runbooks', 'authorization', id] })),
+    ...(file.postIncident?.checklists ?? []).flatMap((list, i) => (list.severities ?? []).map((id, j) => ({ id, at: ['postIncident', 'checklists', i, 'severities', j] }))),
+    ...(file.postIncident?.postmortemSeverities ?? []).map((id, i) => ({ id, at: ['postIncident', 'postmortemSeverities', i] })),
+  ];
+  for (const { id, at } of references) {
+    if (severities.some((level) => level.id.toLowerCase() === id.toLowerCase())) continue;
+    found.push({ at, message: `severity "${id}" does not exist`, fix: `use one of: ${severities.map((level) => level.id).join(', ')}` });
+  }
+  return found;
+}
+
 /** Reads the runbook files the config names; an alert catalog entry must name a runbook that exists. */
 function loadRunbooks(file: ConfigFile, path: string | null): { library: RunbookLibrary; problems: SchemaProblem[] } {
   const paths = file.runbooks?.paths ?? [];
   const { library, problems } = loadRunbookLibrary(paths, path);
   const found: SchemaProblem[] = problems.map((problem) => ({ at: ['runbooks', 'paths', problem.pathIndex], message: problem.message, fix: problem.fix }));
-  const severities = 'preset' in file.severities ? SEVERITY_PRESETS[file.severities.preset] : file.severities.levels;
-  for (const id of Object.keys(file.runbooks?.authorization ?? {})) {
-    if (severities.some((level) => level.id.toLowerCase() === id.toLowerCase())) continue;
-    found.push({
-      at: ['runbooks', 'authorization', id],
-      message: `severity "${id}" does not exist`,
-      fix: `use one of: ${severities.map((level) => level.id).join(', ')}`,
-    });
-  }
   if (paths.length > 0 && found.length === 0) {
     const ids = library.runbooks.map((runbook) => runbook.id);
     (file.alerts?.catalog ?? []).forEach((entry, index) => {
@@ -86,7 +99,45 @@ function loadRunbooks(file: ConfigFile, path: string | null): { library: Runbook
   return { library, problems: found };
 }
 
-function buildConfig(file: ConfigFile, runbooks: RunbookLibrary, source: Config['source']): Config {
+/**
+ * Reads and parses the message templates the config names (a template that does not
+ * parse is a config problem, with its file, line and column), and checks that
+ * `communications` names severities, channels and people that exist.
+ */
+function loadTemplates(file: ConfigFile, path: string | null): { library: TemplateLibrary; problems: SchemaProblem[] } {
+  const severities = 'preset' in file.severities ? SEVERITY_PRESETS[file.severities.preset] : file.severities.levels;
+  const severityIds = severities.map((level) => level.id);
+  const { library, problems } = loadTemplateLibrary(file.templates?.path, path, severityIds);
+  const found: SchemaProblem[] = problems.map((problem) => ({
+    at: ['templates', 'path'],
+    message: problem.line === null ? `${problem.file}: ${problem.message}` : `${problem.file}:${problem.line}:${problem.column}: ${problem.message}`,
+    fix: problem.line === null ? 'name template files NAME.liquid or NAME.SEVERITY.liquid in an existing folder' : 'fix the Liquid syntax at that line and column',
+  }));
+  const channelIds = file.channels.map((channel) => channel.id);
+  const userIds = file.users.map((user) => user.id);
+  for (const [id, settings] of Object.entries(file.communications ?? {})) {
+    if (!severityIds.some((known) => known.toLowerCase() === id.toLowerCase())) {
+      found.push({ at: ['communications', id], message: `severity "${id}" does not exist`, fix: `use one of: ${severityIds.join(', ')}` });
+    }
+    settings.channels.forEach((channel, index) => {
+      if (channelIds.includes(channel)) return;
+      const near = closestName(channel, channelIds);
+      found.push({
+        at: ['communications', id, 'channels', index],
+        message: `channel "${channel}" is not in channels`,
+        fix: near ? `did you mean "${near}"?` : `use one of: ${channelIds.join(', ') || '(add a channel under channels:)'}`,
+      });
+    });
+    (settings.recipients ?? []).forEach((user, index) => {
+      if (userIds.includes(user)) return;
+      const near = closestName(user, userIds);
+      found.push({ at: ['communications', id, 'recipients', index], message: `user "${user}" is not in users`, fix: near ? `did you mean "${near}"?` : 'add the person under users:' });
+    });
+  }
+  return { library, problems: found };
+}
+
+function buildConfig(file: ConfigFile, runbooks: RunbookLibrary, templates: TemplateLibrary, source: Config['source']): Config {
   const severities: readonly SeverityLevel[] = 'preset' in file.severities ? SEVERITY_PRESETS[file.severities.preset] : file.severities.levels;
   // Alert labels and people write severities as "p1" as often as "P1".
   const severityById = new Map(severities.map((level) => [level.id.toLowerCase(), level]));
@@ -109,6 +160,7 @@ function buildConfig(file: ConfigFile, runbooks: RunbookLibrary, source: Config[
     paging: file.paging ?? { ackLinkTtl: '24h' },
     publicUrl: file.publicUrl?.replace(/\/+$/, '') ?? null,
     runbookSettings: file.runbooks ?? (Value.Default(RunbookSettings, {}) as RunbookSettings),
+    communications: file.communications ?? {},
     source,
     severity: (id: string) => severityById.get(id.toLowerCase()),
     service: (id: string) => serviceById.get(id),
@@ -127,7 +179,7 @@ function buildConfig(file: ConfigFile, runbooks: RunbookLibrary, source: Config[
     schedules.set(id, built);
     return built;
   };
-  return Object.freeze({ ...data, runbooks, calendar: createBusinessCalendar(data.businessHours), schedule });
+  return Object.freeze({ ...data, runbooks, templates, calendar: createBusinessCalendar(data.businessHours), schedule });
 }
 
 const sha256Of = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');

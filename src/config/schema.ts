@@ -5,6 +5,8 @@ import type { Schedule } from '../paging/schedules/engine.ts';
 import { ScheduleConfig } from '../paging/schedules/schema.ts';
 import type { RunbookLibrary } from '../runbooks/library.ts';
 import { RunbookSettings } from '../runbooks/schema.ts';
+import { PostIncidentSettings } from '../postincident/schema.ts';
+import { CommunicationsSettings, TemplateSettings, type TemplateLibrary } from '../templates/index.ts';
 
 /**
  * The one schema of firebreak.yaml. The loader validates against it, the code is
@@ -206,6 +208,9 @@ export const ConfigFile = Type.Object(
     escalationPolicies: Type.Array(EscalationPolicy, { default: [] }),
     paging: Type.Optional(PagingSettings),
     runbooks: Type.Optional(RunbookSettings),
+    postIncident: Type.Optional(PostIncidentSettings),
+    templates: Type.Optional(TemplateSettings),
+    communications: Type.Optional(CommunicationsSettings),
   },
   { additionalProperties: false },
 );
@@ -263,6 +268,10 @@ export interface Config {
   readonly runbookSettings: RunbookSettings;
   /** The runbooks of `runbooks.paths`, read when this configuration was loaded. */
   readonly runbooks: RunbookLibrary;
+  /** The message templates of `templates.path`, parsed when this configuration was loaded. */
+  readonly templates: TemplateLibrary;
+  /** Severity id (as the file writes it) → where its stakeholder updates go. */
+  readonly communications: CommunicationsSettings;
   /** Where it was read from, and a digest of its text, so reloads can say what changed. */
   readonly source: { path: string | null; sha256: string; loadedAt: number };
   severity(id: string): SeverityLevel | undefined;

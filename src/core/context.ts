@@ -21,6 +21,22 @@ export interface IncidentHooks {
   updateDueSoon?(ctx: Context, tx: Tx, incident: IncidentRecord, due: { clockId: string; dueAt: number; text: string }): Promise<void>;
 }
 
+/**
+ * Several domains listen to the same moments (paging stops on resolution, the
+ * post-incident checklist starts): their hooks run in the order given.
+ */
+export function combineHooks(...all: IncidentHooks[]): IncidentHooks {
+  const combined: IncidentHooks = {};
+  const names = new Set(all.flatMap((hooks) => Object.keys(hooks) as Array<keyof IncidentHooks>));
+  for (const name of names) {
+    const handlers = all.map((hooks) => hooks[name]).filter((handler) => handler !== undefined) as Array<(...args: unknown[]) => Promise<void>>;
+    (combined as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+      for (const handler of handlers) await handler(...args);
+    };
+  }
+  return combined;
+}
+
 /** What every domain verb may use; built once at start and passed in, never imported. */
 export interface Services {
   store: Store;

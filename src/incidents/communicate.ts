@@ -4,6 +4,7 @@ import { parseDuration } from '../core/duration.ts';
 import { formatDuration } from '../core/duration.ts';
 import type { IncidentRecord, TimelineEntry, Tx } from '../store/index.ts';
 import { actorLabel } from '../core/actor.ts';
+import { checkUpdateInput, sendUpdate, updateAudience, updateText } from './broadcast.ts';
 import { LATE_NOTE_THRESHOLD_MS, meetClocks, restartCadence } from './clocks.ts';
 import { mutateIncident } from './mutate.ts';
 import type { NoteInput, ReminderInput, StakeholderUpdateInput } from './schemas.ts';
@@ -12,12 +13,17 @@ import { appendTimeline } from './timeline.ts';
 export const REMINDER_TIMER = 'incident.reminder';
 const MAX_REMINDER_MS = 366 * 86_400_000;
 
-/** A stakeholder update: on the timeline, meets the notification clock and restarts the update cadence. */
+/**
+ * A stakeholder update: written or rendered from a template, on the timeline, sent
+ * through the outbox to the severity's channels; meets the notification clock and
+ * restarts the update cadence.
+ */
 export async function postStakeholderUpdate(
   ctx: Context,
   id: string,
   input: StakeholderUpdateInput,
 ): Promise<{ incident: IncidentRecord; entry: TimelineEntry }> {
+  checkUpdateInput(ctx.config(), input);
   let entry: TimelineEntry | undefined;
   const incident = await mutateIncident(ctx, id, undefined, async (current, tx) => {
     if (current.status === 'closed') {
@@ -25,7 +31,13 @@ export async function postStakeholderUpdate(
     }
     const now = ctx.clock.now();
     const next = { ...current, lastUpdateAt: now };
-    entry = await appendTimeline(ctx, tx, id, 'update', input.message, { public: input.public ?? false });
+    const text = await updateText(ctx, tx, current, input);
+    const audience = updateAudience(ctx.config(), current.severity, input.channels);
+    entry = await appendTimeline(ctx, tx, id, 'update', text, {
+      public: input.public ?? false,
+      ...(input.template === undefined ? {} : { template: input.template }),
+    });
+    await sendUpdate(ctx, tx, next, entry, audience);
     await meetClocks(ctx, tx, next, ['stakeholderNotification'], now);
     const severity = ctx.config().severity(next.severity);
     if (severity) await restartCadence(ctx, tx, next, severity, now);

@@ -41,8 +41,15 @@ export type AcknowledgeInput = Static<typeof AcknowledgeInput>;
 
 export const StakeholderUpdateInput = Type.Object(
   {
-    message: Type.String({ minLength: 1, maxLength: 20_000 }),
+    message: Type.Optional(Type.String({ minLength: 1, maxLength: 20_000, description: 'the update as written; or give template' })),
+    template: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'a message template (the severity\'s variant when there is one), rendered with the incident' })),
+    vars: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.Unknown(), { maxProperties: 100, description: 'values the template reads as vars.NAME' })),
     public: Type.Optional(Type.Boolean({ default: false })),
+    channels: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,62}$' }), {
+      maxItems: 20,
+      uniqueItems: true,
+      description: 'channels to send it to instead of those communications names for the severity ([] sends nothing)',
+    })),
   },
   { additionalProperties: false },
 );

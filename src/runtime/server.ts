@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ensureAdminToken } from '../auth/index.ts';
 import { ConfigHolder, loadConfigFile } from '../config/index.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
-import type { Services } from '../core/context.ts';
+import { combineHooks, type Services } from '../core/context.ts';
 import { createIdGenerator } from '../core/ids.ts';
 import { Events } from '../events/index.ts';
 import { createApp, type App } from '../http/app.ts';
@@ -14,6 +14,7 @@ import { Deliverer } from '../notify/deliverer.ts';
 import { AckLinks, pagingHooks, pagingTimerHandlers, type PagingRuntime } from '../paging/index.ts';
 import { Metrics, createLogger, type Logger } from '../observability/index.ts';
 import { RunsRuntime } from '../runs/runtime.ts';
+import { postIncidentHooks, postIncidentTimerHandlers } from '../postincident/index.ts';
 import { Store } from '../store/index.ts';
 import { Scheduler } from '../timers/index.ts';
 
@@ -87,7 +88,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     links: new AckLinks(linkKey),
     publicUrl: () => config.current().publicUrl ?? listeningUrl,
   };
-  Object.assign(services.hooks, pagingHooks(paging));
+  Object.assign(services.hooks, combineHooks(pagingHooks(paging), postIncidentHooks));
   const deliverer = new Deliverer({
     services,
     observer: {
@@ -102,7 +103,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   const scheduler = new Scheduler({
     services,
-    handlers: { ...incidentTimerHandlers, ...pagingTimerHandlers(paging) },
+    handlers: { ...incidentTimerHandlers, ...pagingTimerHandlers(paging), ...postIncidentTimerHandlers },
     instanceId,
     pollMs: options.timerPollMs,
     batchSize: options.timerBatchSize,

@@ -13,6 +13,9 @@ import { SilenceRepository } from './repositories/silences.ts';
 import { OutboxRepository } from './repositories/outbox.ts';
 import { PagingRepository } from './repositories/paging.ts';
 import { RunRepository } from './repositories/runs.ts';
+export type { TaskRecord, PostmortemRecord, ActionItemRecord, ActionItemStatus } from './repositories/postincident.ts';
+import { PostIncidentRepository } from './repositories/postincident.ts';
+import { StatusRepository } from './repositories/status.ts';
 import type { Database } from './schema.ts';
 
 export type { ConnectOptions, Dialect } from './connect.ts';
@@ -40,6 +43,7 @@ export type {
   ApprovalRecord,
   OutputRecord,
 } from './repositories/runs.ts';
+export type { ComponentOverrideRecord, MaintenanceRecord, PublicUpdateRecord, StatusChangeRecord } from './repositories/status.ts';
 
 export interface Repositories {
   incidents: IncidentRepository;
@@ -54,6 +58,8 @@ export interface Repositories {
   outbox: OutboxRepository;
   paging: PagingRepository;
   runs: RunRepository;
+  status: StatusRepository;
+  postIncident: PostIncidentRepository;
 }
 
 /** A unit of work: repositories bound to one transaction, plus hooks that run after it commits. */
@@ -86,6 +92,8 @@ function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
     outbox: new OutboxRepository(db, dialect),
     paging: new PagingRepository(db),
     runs: new RunRepository(db),
+    postIncident: new PostIncidentRepository(db),
+    status: new StatusRepository(db),
   };
 }
 

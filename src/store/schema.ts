@@ -296,6 +296,67 @@ export interface RunOutputTable {
   at: number;
 }
 
+export interface StatusComponentsTable {
+  service_id: string;
+  status: string;
+  updated_at: number;
+  updated_by: string;
+}
+
+export interface StatusMaintenancesTable {
+  id: string;
+  title: string;
+  body: string;
+  components: string; // JSON string[] (service ids)
+  scheduled_for: number;
+  scheduled_until: number;
+  created_at: number;
+  created_by: string;
+  deleted_at: number | null;
+}
+
+export interface IncidentTasksTable {
+  id: string;
+  incident_id: string;
+  stage: string;
+  position: number;
+  title: string;
+  due_at: number;
+  done_at: number | null;
+  done_by: string | null;
+  created_at: number;
+}
+
+export interface PostmortemsTable {
+  incident_id: string;
+  version: number;
+  markdown: string;
+  created_at: number;
+  updated_at: number;
+  updated_by: string;
+}
+
+export interface PostmortemVersionsTable {
+  incident_id: string;
+  version: number;
+  markdown: string;
+  at: number;
+  by: string;
+}
+
+export interface ActionItemsTable {
+  id: string;
+  incident_id: string;
+  title: string;
+  owner: string | null;
+  due_at: number | null;
+  status: string; // open | done | wontfix
+  tracker_url: string | null;
+  created_at: number;
+  created_by: string;
+  updated_at: number;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   timeline: TimelineTable;
@@ -319,4 +380,10 @@ export interface Database {
   run_steps: RunStepsTable;
   run_approvals: RunApprovalsTable;
   run_output: RunOutputTable;
+  incident_tasks: IncidentTasksTable;
+  postmortems: PostmortemsTable;
+  postmortem_versions: PostmortemVersionsTable;
+  action_items: ActionItemsTable;
+  status_components: StatusComponentsTable;
+  status_maintenances: StatusMaintenancesTable;
 }

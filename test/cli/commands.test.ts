@@ -139,6 +139,21 @@ describe('requests', () => {
     expect(server.requests[1]?.body).toEqual({ status: 'resolved' });
   });
 
+  it('posts an update from a template with its variables and channels', async () => {
+    const server = fakeServer(() => ({ status: 201, body: {} }));
+    const { code } = await runCli(
+      ['incident', 'update', 'X', '--template', 'update', '--var', 'eta=30 minutes', '--var', 'next_steps=a', '--var', 'next_steps=b=c', '--channel', 'pager-bridge', ...SERVER],
+      { fetch: server.fetch },
+    );
+    expect(code).toBe(0);
+    expect(server.requests[0]?.body).toEqual({ template: 'update', vars: { eta: '30 minutes', next_steps: ['a', 'b=c'] }, public: false, channels: ['pager-bridge'] });
+    const both = await runCli(['incident', 'update', 'X', 'text', '--template', 'update', ...SERVER], { fetch: server.fetch });
+    expect(both.code).not.toBe(0);
+    const neither = await runCli(['incident', 'update', 'X', ...SERVER], { fetch: server.fetch });
+    expect(neither.code).not.toBe(0);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('joins the words of a message and escapes ids in paths', async () => {
     const server = fakeServer(() => ({ status: 201, body: {} }));
     await runCli(['incident', 'note', 'a/b', 'rolled', 'back', 'v42', ...SERVER], { fetch: server.fetch });

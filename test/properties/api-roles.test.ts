@@ -36,8 +36,8 @@ const MAY: Record<Caller, readonly Access[]> = {
   none: ['public', 'ingest'],
   runner: ['public', 'ingest', 'runner.work'],
   viewer: ['public', 'ingest', 'incidents.read', 'events.read', 'config.read'],
-  responder: ['public', 'ingest', 'incidents.read', 'events.read', 'config.read', 'incidents.write'],
-  admin: ['public', 'ingest', 'incidents.read', 'events.read', 'config.read', 'incidents.write', 'tokens.manage', 'config.manage'],
+  responder: ['public', 'ingest', 'incidents.read', 'events.read', 'config.read', 'incidents.write', 'status.manage'],
+  admin: ['public', 'ingest', 'incidents.read', 'events.read', 'config.read', 'incidents.write', 'tokens.manage', 'config.manage', 'status.manage'],
 };
 
 const expectedRefusal = (caller: Caller, endpoint: Endpoint): 401 | 403 | null =>

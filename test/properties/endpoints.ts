@@ -150,10 +150,40 @@ export const ENDPOINTS: readonly Endpoint[] = [
     method: 'POST',
     path: '/api/v1/incidents/:id/updates',
     access: 'incidents.write',
-    fields: { message: ['We are investigating', ''], public: [true, false, 'true', 0] },
+    fields: {
+      message: ['We are investigating', ''],
+      public: [true, false, 'true', 0],
+      template: ['update', 'nope', '', 'Update'],
+      vars: [{ eta: '5m' }, {}, 'x', []],
+      channels: [['pager-bridge'], [], ['nope'], 'pager-bridge'],
+    },
     validBody: { message: 'We are investigating' },
   },
   { method: 'POST', path: '/api/v1/incidents/:id/notes', access: 'incidents.write', fields: { text: ['a note', ''] }, validBody: { text: 'a note' } },
+  { method: 'GET', path: '/api/v1/incidents/:id/tasks', access: 'incidents.read' },
+  { method: 'GET', path: '/api/v1/incidents/:id/postmortem/draft', access: 'incidents.read' },
+  {
+    method: 'PUT',
+    path: '/api/v1/incidents/:id/postmortem',
+    access: 'incidents.write',
+    fields: { markdown: ['# Post-mortem', '', 'x'.repeat(600_000), 1], version: [0, 1, -1, 1.5, '0', 99] },
+    validBody: { markdown: '# Post-mortem', version: 0 },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/incidents/:id/action-items',
+    access: 'incidents.write',
+    fields: {
+      title: ['Autoscale the consumers', '', ' ', 'x'.repeat(501)],
+      owner: ['tomasz', 'ghost', null, ''],
+      dueAt: ['2030-01-01T00:00:00Z', 'tomorrow', null],
+      status: ['open', 'done', 'closed'],
+      trackerUrl: ['https://tracker.example/X-1', 'javascript:alert(1)', null, ''],
+    },
+    validBody: { title: 'Autoscale the consumers' },
+  },
+  { method: 'GET', path: '/api/v1/incidents/:id/action-items', access: 'incidents.read' },
+  { method: 'GET', path: '/api/v1/action-items', access: 'incidents.read' },
   { method: 'GET', path: '/api/v1/incidents/:id/timeline', access: 'incidents.read' },
   {
     method: 'PUT',
@@ -185,6 +215,20 @@ export const ENDPOINTS: readonly Endpoint[] = [
   { method: 'GET', path: '/api/v1/tokens', access: 'tokens.manage' },
   { method: 'DELETE', path: '/api/v1/tokens/:id', access: 'tokens.manage', idKind: 'token' },
   { method: 'GET', path: '/api/v1/config', access: 'config.read' },
+  { method: 'GET', path: '/api/v1/templates', access: 'config.read' },
+  {
+    method: 'POST',
+    path: '/api/v1/templates/update/preview',
+    access: 'incidents.read',
+    fields: {
+      vars: [{ eta: '5m' }, {}, 'x', [], { a: { b: [1, 2] } }],
+      severity: ['P0', 'P9', ''],
+      format: ['plain', 'html', 'slack', 'xml'],
+      source: ['{{ incident.title }}', '{% if %}', '{% for i in (1..100000000) %}x{% endfor %}', '', 1],
+      incident: ['01ARZ3NDEKTSV4RRFFQ69G5FAV', '', '../x'],
+    },
+    validBody: { vars: { eta: '5m' } },
+  },
   // The route takes no body schema; whatever is sent must not matter.
   { method: 'POST', path: '/api/v1/config/reload', access: 'config.manage', fields: { path: ['/etc/passwd'], force: [true] } },
 
@@ -238,6 +282,42 @@ export const ENDPOINTS: readonly Endpoint[] = [
   },
   { method: 'GET', path: '/api/v1/maintenance-windows', access: 'incidents.read' },
   { method: 'DELETE', path: '/api/v1/maintenance-windows/:id', access: 'incidents.write', idKind: 'maintenance' },
+
+  // The public status page, and setting what it shows.
+  ...[
+    '/status',
+    '/status/history.atom',
+    '/status/api/v2/summary.json',
+    '/status/api/v2/status.json',
+    '/status/api/v2/components.json',
+    '/status/api/v2/incidents.json',
+    '/status/api/v2/incidents/unresolved.json',
+    '/status/api/v2/scheduled-maintenances.json',
+    '/status/api/v2/scheduled-maintenances/upcoming.json',
+    '/status/api/v2/scheduled-maintenances/active.json',
+  ].map((path): Endpoint => ({ method: 'GET', path, access: 'public' })),
+  { method: 'GET', path: '/api/v1/status/components', access: 'incidents.read' },
+  {
+    method: 'PUT',
+    path: '/api/v1/status/components/redis',
+    access: 'status.manage',
+    fields: { status: ['partial_outage', null, 'operational', 'under_maintenance', 'broken', '', 1] },
+    validBody: { status: 'degraded_performance' },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/status/maintenances',
+    access: 'status.manage',
+    fields: {
+      title: ['Database upgrade', '', 'x'.repeat(200), 'x'.repeat(201)],
+      body: ['Writes pause briefly.', '', 'x'.repeat(20_001)],
+      components: [['postgres'], [], ['postgres', 'redis'], ['postgres', 'postgres'], ['nope'], 'postgres'],
+      scheduledFor: ['2030-01-01T00:00:00Z', '2020-01-01T00:00:00Z', '2024-02-30T00:00:00Z', '9999-12-31T23:59:59Z', 'now'],
+      scheduledUntil: ['2030-01-01T02:00:00Z', '2020-01-01T00:00:00Z', '9999-12-31T23:59:59Z', 'tomorrow'],
+    },
+    validBody: { title: 'Database upgrade', components: ['postgres'], scheduledFor: '2030-01-01T00:00:00Z', scheduledUntil: '2030-01-01T02:00:00Z' },
+  },
+  { method: 'GET', path: '/api/v1/status/maintenances', access: 'incidents.read' },
 
   // Alert ingest: the key opens the door, whatever Authorization says.
   {

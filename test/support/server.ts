@@ -8,14 +8,16 @@ export const EXAMPLE_CONFIG = fileURLToPath(new URL('../../examples/firebreak.ya
 export const ADMIN_TOKEN = 'fbk_test_admin_token_0123456789';
 
 /**
- * The example configuration's text for a copy written elsewhere: its runbook folder is
- * relative to the file, so the copy names it by its absolute path.
+ * The example configuration's text for a copy written elsewhere: its runbook and template
+ * folders are relative to the file, so the copy names them by their absolute paths.
  */
 export function exampleConfigText(): string {
   const runbooks = fileURLToPath(new URL('../../examples/runbooks/', import.meta.url));
+  const templates = fileURLToPath(new URL('../../examples/templates/', import.meta.url));
   const text = readFileSync(EXAMPLE_CONFIG, 'utf8');
   if (!text.includes('paths: [runbooks/]')) throw new Error('examples/firebreak.yaml changed: expected "paths: [runbooks/]"');
-  return text.replace('paths: [runbooks/]', `paths: [${JSON.stringify(runbooks)}]`);
+  if (!text.includes('  path: templates/')) throw new Error('examples/firebreak.yaml changed: expected "path: templates/"');
+  return text.replace('paths: [runbooks/]', `paths: [${JSON.stringify(runbooks)}]`).replace('  path: templates/', `  path: ${JSON.stringify(templates)}`);
 }
 
 export interface TestServer {

@@ -4,6 +4,8 @@ import * as foundation from './0001_foundation.ts';
 import * as alerts from './0002_alerts.ts';
 import * as paging from './0003_paging.ts';
 import * as runbooks from './0004_runbooks.ts';
+import * as status from './0005_status.ts';
+import * as postincident from './0006_postincident.ts';
 
 export interface Migration {
   name: string;
@@ -17,4 +19,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0002_alerts', up: alerts.up },
   { name: '0003_paging', up: paging.up },
   { name: '0004_runbooks', up: runbooks.up },
+  { name: '0005_status', up: status.up },
+  { name: '0006_postincident', up: postincident.up },
 ];
