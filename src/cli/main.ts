@@ -9,6 +9,7 @@ import { createIo, printLine, type Io } from './io.ts';
 import { formatTable, indent } from './output.ts';
 import { serveCommand } from './serve.ts';
 import { oncallCommand, outboxGroup, scheduleGroup } from './paging.ts';
+import { reportCommand } from './report.ts';
 import { runbookGroup } from './runbook.ts';
 import { runnerCommand } from './runner.ts';
 import { maintenanceGroup, silenceGroup } from './silence.ts';
@@ -36,6 +37,7 @@ export const root: Group = {
     scheduleGroup,
     runbookGroup,
     runnerCommand,
+    reportCommand,
     outboxGroup,
     integrationGroup,
     tokenGroup,

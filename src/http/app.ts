@@ -20,6 +20,7 @@ import { incidentRoutes } from './routes/incidents.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { runRoutes } from './routes/runs.ts';
 import { postIncidentRoutes } from './routes/postincident.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { statusRoutes } from './routes/status.ts';
 import { templateRoutes } from './routes/templates.ts';
 import type { RunsRuntime } from '../runs/runtime.ts';
@@ -169,6 +170,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   await app.register(pagingRoutes(services, options.paging));
   await app.register(runRoutes(services, options.runs.hub), { prefix: '/api/v1' });
   await app.register(postIncidentRoutes(services), { prefix: '/api/v1' });
+  await app.register(reportRoutes(services), { prefix: '/api/v1' });
   await app.register(statusRoutes(services));
   await app.register(templateRoutes(services), { prefix: '/api/v1' });
   app.get('/api/v1/openapi.json', { config: { action: 'public' }, schema: { hide: true } }, async () => app.swagger());

@@ -184,6 +184,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   },
   { method: 'GET', path: '/api/v1/incidents/:id/action-items', access: 'incidents.read' },
   { method: 'GET', path: '/api/v1/action-items', access: 'incidents.read' },
+  { method: 'GET', path: '/api/v1/reports', access: 'incidents.read' },
   { method: 'GET', path: '/api/v1/incidents/:id/timeline', access: 'incidents.read' },
   {
     method: 'PUT',
