@@ -1,20 +1,12 @@
+import type { DryRunView as DryRun, RunbookSummary } from '../runs/index.ts';
 import { formatTable, indent, printable, truncate } from './output.ts';
+
+/** The API's shapes of runbooks and dry runs are the domain's own; runs are read as far as the CLI shows them. */
+export type { DryRun, RunbookSummary };
 
 /** Command text as it reads, one line per line, with control characters made visible. */
 const commandText = (text: string, prefix: string): string => indent(text.split('\n').map(printable).join('\n'), prefix);
 
-/** The API's runbook and run shapes, as far as the CLI shows them. */
-
-export interface RunbookSummary {
-  id: string;
-  title: string;
-  alertName: string | null;
-  severity: string | null;
-  scenarios: Array<{ id: string; key: string | null; title: string; steps: number }>;
-  steps: number;
-  approvalSteps: string[];
-  parameters: string[];
-}
 
 export interface RunbookDetail {
   id: string;
@@ -53,22 +45,6 @@ export interface Run {
   steps: RunStep[];
 }
 
-export interface DryRun {
-  runbook: { id: string; title: string };
-  scenario: string | null;
-  approvalRule: Run['approvalRule'];
-  steps: Array<{
-    id: string;
-    title: string;
-    command: string;
-    env: Record<string, string>;
-    runner: string | null;
-    timeoutMs: number;
-    byPerson: boolean;
-    approval: { required: boolean; reason: string; needed: number; approverRoles: string[] };
-    missingParameters: string[];
-  }>;
-}
 
 export function renderRunbookList(items: readonly RunbookSummary[]): string {
   if (items.length === 0) return 'No runbooks. Add Markdown files to runbooks.paths in the config.';

@@ -318,28 +318,8 @@ async function retry(ctx: Context, tx: Tx, run: RunRecord, step: RunStepRecord, 
   return start(ctx, tx, run, fresh, ['pending'], params, comment ? `retry: ${comment}` : 'retry');
 }
 
-const RESET: StepChanges = {
-  requestedBy: null,
-  requestedById: null,
-  requestedAt: null,
-  queuedAt: null,
-  assignmentId: null,
-  claimId: null,
-  runnerId: null,
-  runnerName: null,
-  runnerToken: null,
-  leaseUntil: null,
-  cancelRequested: false,
-  startedAt: null,
-  finishedAt: null,
-  exitCode: null,
-  signal: null,
-  timedOut: false,
-  error: null,
-  outputBytes: 0,
-  outputDropped: 0,
-  lastSeq: 0,
-};
+/** What a new attempt starts without: the request, runner, result and output of the one before. */
+const RESET: StepChanges = (({ env: _env, state: _state, attempt: _attempt, decisions: _decisions, updatedAt: _updatedAt, ...rest }) => rest)(blankStep(0));
 
 async function approve(ctx: Context, tx: Tx, run: RunRecord, step: RunStepRecord, comment: string | null): Promise<RunStepRecord> {
   if (step.state !== 'awaiting-approval') throw conflict(`Step ${step.stepId} is ${step.state}, not awaiting approval`, { state: step.state });

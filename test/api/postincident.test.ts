@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { startHttpReceiver } from '../support/receivers.ts';
-import { exampleConfigText, startTestServer, type TestServer } from '../support/server.ts';
+import { startExampleServer, webhookTo, type TestServer } from '../support/server.ts';
 
 const HOUR = 3_600_000;
 const START = Date.parse('2026-03-10T10:00:00Z');
@@ -18,19 +15,15 @@ describe('post-incident', () => {
   let t: TestServer;
   let time: ManualClock;
   let hook: Awaited<ReturnType<typeof startHttpReceiver>>;
-  let dir: string;
 
   beforeAll(async () => {
     hook = await startHttpReceiver();
-    dir = mkdtempSync(join(tmpdir(), 'firebreak-postincident-'));
-    writeFileSync(join(dir, 'firebreak.yaml'), exampleConfigText().replace('url: http://127.0.0.1:9099/firebreak', `url: ${hook.url}`));
     time = new ManualClock(START);
-    t = await startTestServer({ clock: time, timers: false, configPath: join(dir, 'firebreak.yaml') });
+    t = await startExampleServer({ clock: time, timers: false, rewrite: webhookTo(hook.url) });
   });
   afterAll(async () => {
     await t?.stop();
     await hook?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const settle = async () => {

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { cliFor } from '../support/cli.ts';
-import { ADMIN_TOKEN, exampleConfigText, startTestServer, type TestServer } from '../support/server.ts';
+import { ADMIN_TOKEN, startExampleServer, type TestServer } from '../support/server.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -15,7 +12,6 @@ const START = Date.parse('2026-03-11T02:00:00Z');
 describe('reports', () => {
   let t: TestServer;
   let time: ManualClock;
-  let dir: string;
   let amUrl: string;
   const { ok, firebreak } = cliFor(() => t.url, ADMIN_TOKEN);
 
@@ -35,10 +31,8 @@ describe('reports', () => {
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'firebreak-reports-'));
-    writeFileSync(join(dir, 'firebreak.yaml'), exampleConfigText());
     time = new ManualClock(START);
-    t = await startTestServer({ clock: time, timers: false, configPath: join(dir, 'firebreak.yaml') });
+    t = await startExampleServer({ clock: time, timers: false });
     amUrl = (await t.api('POST', '/api/v1/integrations', { kind: 'alertmanager', name: 'am' })).body.url;
 
     // A P1 from an alert that fires three times: acknowledged after 10 minutes, resolved after 40.
@@ -64,7 +58,6 @@ describe('reports', () => {
   });
   afterAll(async () => {
     await t?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const range = () => `from=${new Date(START - HOUR).toISOString()}&to=${new Date(time.now() + HOUR).toISOString()}`;

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../../src/core/clock.ts';
 import { startServer, type RunningServer } from '../../src/runtime/index.ts';
@@ -77,3 +79,24 @@ export async function startTestServer(options: { clock?: Clock; configPath?: str
     },
   };
 }
+
+/**
+ * A server on a copy of the example configuration, changed by `rewrite` (pointing a
+ * channel at a test receiver, say); the copy goes away with the server.
+ */
+export async function startExampleServer(options: { clock?: Clock; timers?: boolean; rewrite?: (text: string) => string } = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'firebreak-example-'));
+  const configPath = join(dir, 'firebreak.yaml');
+  writeFileSync(configPath, (options.rewrite ?? ((text) => text))(exampleConfigText()));
+  const server = await startTestServer({ clock: options.clock, timers: options.timers, configPath });
+  return {
+    ...server,
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The example's pager-bridge webhook pointed at `url`. */
+export const webhookTo = (url: string) => (text: string) => text.replace('url: http://127.0.0.1:9099/firebreak', `url: ${url}`);
