@@ -41,7 +41,7 @@ export function parseConfig(text: string, path: string | null, now: number): Con
   if (found.length > 0) throw configInvalid(inFileOrder(found.map((problem) => locate(problem, document, lineCounter))));
   const file = withDefaults as ConfigFile;
   const runbooks = loadRunbooks(file, path);
-  const late = [...severityReferenceProblems(file), ...runbooks.problems];
+  const late = [...severityReferenceProblems(file), ...statusPageProblems(file), ...runbooks.problems];
   if (late.length > 0) throw configInvalid(inFileOrder(late.map((problem) => locate(problem, document, lineCounter))));
   const templates = loadTemplates(file, path);
   if (templates.problems.length > 0) throw configInvalid(inFileOrder(templates.problems.map((problem) => locate(problem, document, lineCounter))));
@@ -80,6 +80,19 @@ function severityReferenceProblems(file: ConfigFile): SchemaProblem[] {
 }
 
 /** Reads the runbook files the config names; an alert catalog entry must name a runbook that exists. */
+/** Subscriber mail goes through an email channel that exists. */
+function statusPageProblems(file: ConfigFile): SchemaProblem[] {
+  const wanted = file.statusPage?.subscriptions?.channel;
+  if (wanted === undefined) return [];
+  const channel = file.channels.find((c) => c.id === wanted);
+  if (channel?.kind === 'email') return [];
+  const emails = file.channels.filter((c) => c.kind === 'email').map((c) => c.id);
+  const at = ['statusPage', 'subscriptions', 'channel'];
+  if (channel) return [{ at, message: `channel "${wanted}" is a ${channel.kind} channel, not email`, fix: emails.length > 0 ? `use one of: ${emails.join(', ')}` : 'add a channel of kind email under channels:' }];
+  const near = closestName(wanted, emails);
+  return [{ at, message: `channel "${wanted}" is not in channels`, fix: near ? `did you mean "${near}"?` : emails.length > 0 ? `use one of: ${emails.join(', ')}` : 'add a channel of kind email under channels:' }];
+}
+
 function loadRunbooks(file: ConfigFile, path: string | null): { library: RunbookLibrary; problems: SchemaProblem[] } {
   const paths = file.runbooks?.paths ?? [];
   const { library, problems } = loadRunbookLibrary(paths, path);

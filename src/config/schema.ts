@@ -7,6 +7,7 @@ import type { RunbookLibrary } from '../runbooks/library.ts';
 import { RunbookSettings } from '../runbooks/schema.ts';
 import { PostIncidentSettings } from '../postincident/schema.ts';
 import { CommunicationsSettings, TemplateSettings, type TemplateLibrary } from '../templates/index.ts';
+import { StatusPageSettings } from '../status/settings.ts';
 
 /**
  * The one schema of firebreak.yaml. The loader validates against it, the code is
@@ -211,6 +212,7 @@ export const ConfigFile = Type.Object(
     postIncident: Type.Optional(PostIncidentSettings),
     templates: Type.Optional(TemplateSettings),
     communications: Type.Optional(CommunicationsSettings),
+    statusPage: Type.Optional(StatusPageSettings),
   },
   { additionalProperties: false },
 );

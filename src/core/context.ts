@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import type { Events } from '../events/index.ts';
-import type { IncidentRecord, Store, Tx } from '../store/index.ts';
+import type { IncidentRecord, Store, TimelineEntry, Tx } from '../store/index.ts';
 import type { Actor } from './actor.ts';
 import type { Clock } from './clock.ts';
 import type { IdGenerator } from './ids.ts';
@@ -19,6 +19,8 @@ export interface IncidentHooks {
   slaBreached?(ctx: Context, tx: Tx, incidentId: string, clock: { kind: string; dueAt: number }): Promise<void>;
   /** The next stakeholder update is due soon and none has come. */
   updateDueSoon?(ctx: Context, tx: Tx, incident: IncidentRecord, due: { clockId: string; dueAt: number; text: string }): Promise<void>;
+  /** A stakeholder update marked public was posted (the status page shows it). */
+  publicUpdate?(ctx: Context, tx: Tx, incident: IncidentRecord, entry: TimelineEntry): Promise<void>;
 }
 
 /**

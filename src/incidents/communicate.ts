@@ -38,6 +38,7 @@ export async function postStakeholderUpdate(
       ...(input.template === undefined ? {} : { template: input.template }),
     });
     await sendUpdate(ctx, tx, next, entry, audience);
+    if (input.public === true) await ctx.hooks.publicUpdate?.(ctx, tx, next, entry);
     await meetClocks(ctx, tx, next, ['stakeholderNotification'], now);
     const severity = ctx.config().severity(next.severity);
     if (severity) await restartCadence(ctx, tx, next, severity, now);

@@ -15,6 +15,7 @@ import { AckLinks, pagingHooks, pagingTimerHandlers, type PagingRuntime } from '
 import { Metrics, createLogger, type Logger } from '../observability/index.ts';
 import { RunsRuntime } from '../runs/runtime.ts';
 import { postIncidentHooks, postIncidentTimerHandlers } from '../postincident/index.ts';
+import { statusHooks } from '../status/index.ts';
 import { Store } from '../store/index.ts';
 import { Scheduler } from '../timers/index.ts';
 
@@ -88,7 +89,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     links: new AckLinks(linkKey),
     publicUrl: () => config.current().publicUrl ?? listeningUrl,
   };
-  Object.assign(services.hooks, combineHooks(pagingHooks(paging), postIncidentHooks));
+  Object.assign(services.hooks, combineHooks(pagingHooks(paging), postIncidentHooks, statusHooks));
   const deliverer = new Deliverer({
     services,
     observer: {

@@ -36,6 +36,9 @@ article.critical{border-color:#991b1b}article.major{border-color:#9a3412}article
 ol.updates{list-style:none;padding:0;margin:.5rem 0 0}ol.updates li{margin:0 0 .75rem}
 .body{white-space:pre-line;overflow-wrap:anywhere}
 footer{margin-top:3rem;border-top:1px solid #e5e7eb;padding-top:1rem;font-size:.9rem}
+form.subscribe{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
+input[type=email]{font:inherit;padding:.4rem .5rem;border:1px solid #6b7280;border-radius:.25rem;min-width:16rem}
+button{font:inherit;padding:.4rem .9rem;border:0;border-radius:.25rem;background:#1d4ed8;color:#fff;cursor:pointer}
 `.trim();
 
 const time = (iso: string) => `<time datetime="${iso}">${readableTime(iso)}</time>`;
@@ -81,6 +84,12 @@ export function renderHtml(snapshot: StatusSnapshot): string {
   sections.push(
     `<section aria-labelledby="history"><h2 id="history">Past incidents</h2>${past.length > 0 ? past.map((i) => article('incident', i, 'h3')).join('') : '<p>No incidents reported.</p>'}</section>`,
   );
+  if (snapshot.subscriptions) {
+    // A plain form: works without JavaScript, and the answer is a page of its own.
+    sections.push(
+      `<section aria-labelledby="subscribe"><h2 id="subscribe">Get updates by email</h2><form class="subscribe" method="post" action="${x(base)}/status/subscribe"><label for="subscribe-email">Email address</label><input id="subscribe-email" type="email" name="email" required maxlength="254" autocomplete="email"><button type="submit">Subscribe</button></form><p class="meta">We send a link to confirm first. Every mail has a link to unsubscribe.</p></section>`,
+    );
+  }
   const name = x(page.name);
   return `<!doctype html>
 <html lang="en">
@@ -99,6 +108,28 @@ export function renderHtml(snapshot: StatusSnapshot): string {
 ${sections.join('\n')}
 </main>
 <footer><p>Follow this page: <a href="${x(base)}/status/history.atom">Atom feed</a> · <a href="${x(base)}/status/api/v2/summary.json">JSON (Statuspage v2 API)</a></p></footer>
+</body>
+</html>
+`;
+}
+
+/** A small page of its own (subscribe, confirm, unsubscribe), in the status page's look; with a form when there is something to press. */
+export function renderNotice(notice: { pageName: string; home: string; title: string; message: string; form?: { action: string; button: string } }): string {
+  const form = notice.form
+    ? `<form method="post" action="${x(notice.form.action)}"><input type="hidden" name="confirm" value="yes"><button type="submit">${x(notice.form.button)}</button></form>`
+    : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${x(notice.title)} · ${x(notice.pageName)} status</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header><h1>${x(notice.pageName)} status</h1></header>
+<main id="main"><h2>${x(notice.title)}</h2><p>${x(notice.message)}</p>${form}<p><a href="${x(notice.home)}">Back to the status page</a></p></main>
 </body>
 </html>
 `;

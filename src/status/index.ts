@@ -12,4 +12,20 @@ export {
   type Maintenance,
 } from './manage.ts';
 export { SetComponentInput, ScheduleMaintenanceInput } from './schemas.ts';
+export {
+  SubscribeInput,
+  subscribe,
+  confirmSubscription,
+  unsubscribe,
+  tokenIsLive,
+  listSubscribers,
+  removeSubscriber,
+  subscriptionChannel,
+  statusHooks,
+  CONFIRM_PATH,
+  UNSUBSCRIBE_PATH,
+  type TokenKind,
+} from './subscribers.ts';
+export { renderNotice } from './html.ts';
+export { StatusPageSettings } from './settings.ts';
 export { COMPONENT_STATUSES, type ComponentStatus, type MaintenanceStatus } from './model.ts';

@@ -104,6 +104,8 @@ export interface StatusSnapshot {
   maintenances: MaintenanceJson[];
   /** Base of links: the configured public URL, or none (relative links). */
   base: string;
+  /** Whether people may subscribe by email (the page shows a form). */
+  subscriptions: boolean;
   /** Until when nothing changes by the clock alone (a maintenance starting or ending). */
   stableUntil: number;
 }
@@ -335,6 +337,7 @@ export function shapeSnapshot(input: SnapshotInput): StatusSnapshot {
     incidents,
     maintenances: maintenanceJson,
     base,
+    subscriptions: config.file.statusPage?.subscriptions !== undefined,
     stableUntil,
   };
 }

@@ -43,7 +43,7 @@ export type {
   ApprovalRecord,
   OutputRecord,
 } from './repositories/runs.ts';
-export type { ComponentOverrideRecord, MaintenanceRecord, PublicUpdateRecord, StatusChangeRecord } from './repositories/status.ts';
+export type { ComponentOverrideRecord, MaintenanceRecord, PublicUpdateRecord, StatusChangeRecord, SubscriberRecord, SubscriberState } from './repositories/status.ts';
 
 export interface Repositories {
   incidents: IncidentRepository;

@@ -315,6 +315,17 @@ export interface StatusMaintenancesTable {
   deleted_at: number | null;
 }
 
+export interface StatusSubscribersTable {
+  id: string;
+  email: string;
+  state: string;
+  confirm_token_hash: string | null;
+  unsubscribe_token_hash: string;
+  created_at: number;
+  confirmed_at: number | null;
+  unsubscribed_at: number | null;
+}
+
 export interface IncidentTasksTable {
   id: string;
   incident_id: string;
@@ -386,4 +397,5 @@ export interface Database {
   action_items: ActionItemsTable;
   status_components: StatusComponentsTable;
   status_maintenances: StatusMaintenancesTable;
+  status_subscribers: StatusSubscribersTable;
 }

@@ -319,6 +319,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     validBody: { title: 'Database upgrade', components: ['postgres'], scheduledFor: '2030-01-01T00:00:00Z', scheduledUntil: '2030-01-01T02:00:00Z' },
   },
   { method: 'GET', path: '/api/v1/status/maintenances', access: 'incidents.read' },
+  { method: 'GET', path: '/api/v1/status/subscribers', access: 'status.manage' },
 
   // Alert ingest: the key opens the door, whatever Authorization says.
   {

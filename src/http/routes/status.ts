@@ -18,6 +18,7 @@ import {
   type StatusDocumentName,
 } from '../../status/index.ts';
 import { IdParams, errorResponses } from '../schemas.ts';
+import { subscriptionRoutes } from './subscriptions.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const NullableTime = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
@@ -82,7 +83,7 @@ const HTML_HEADERS = {
   'cache-control': CACHE_CONTROL,
   vary: 'accept-encoding',
   // Nothing on the page runs or loads anything: say so, so that an injected tag could not either.
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
 };
 // Status widgets on other sites read these from the browser, as they do Statuspage's.
@@ -117,6 +118,7 @@ export const statusRoutes =
     const page = new StatusPage(services);
     page.start();
     app.addHook('onClose', async () => page.stop());
+    await app.register(subscriptionRoutes(services));
 
     for (const [path, name, summary] of PUBLIC_PATHS) {
       const headers = name === 'html' || name === 'atom' ? HTML_HEADERS : API_HEADERS;

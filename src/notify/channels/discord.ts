@@ -73,6 +73,7 @@ const COLORS: Readonly<Record<NotificationKind, number>> = {
   reminder: 0xecb22e,
   'incident.update': 0x36c5f0,
   'incident.resolved': 0x2eb67d,
+  subscription: 0x95a5a6,
   test: 0x95a5a6,
 };
 

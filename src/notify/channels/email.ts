@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { ConfigProblem } from '../../config/index.ts';
 import { DEFAULT_TIMEOUT_MS, renderContext, renderFailure, type DeliveryDeps, type DeliveryResult, type Env, type RenderContext } from './delivery.ts';
-import { kindLabel, messageActions, messageFields, wellFormed, type NotificationMessage } from './message.ts';
+import { kindLabel, messageActions, messageFields, safeUrl, wellFormed, type NotificationMessage } from './message.ts';
 import { ChannelId, EnvName, resolveSecret, secretProblems, type SecretSetting } from './secrets.ts';
 
 /** Email through an SMTP server (a relay, or a provider's submission port). */
@@ -98,6 +98,7 @@ export function subjectFor(message: NotificationMessage): string {
 }
 
 export function recipientsFor(message: NotificationMessage, channel: EmailChannel): string[] {
+  if (message.mailTo !== undefined) return addressOf(message.mailTo.address) === null ? [] : [message.mailTo.address];
   const recipients = [...(channel.to ?? [])];
   const personal = message.recipient?.email;
   if (personal !== undefined && personal !== null && addressOf(personal) !== null) recipients.push(personal);
@@ -157,6 +158,13 @@ function htmlBody(message: NotificationMessage): string {
   return `<!doctype html><html><head><meta charset="utf-8"></head><body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#1d1c1d">${rows.join('')}</body></html>`;
 }
 
+/** RFC 2369 and RFC 8058: mail clients show an unsubscribe button that POSTs `List-Unsubscribe=One-Click` to the URL. */
+function unsubscribeHeaders(message: NotificationMessage): Record<string, string> {
+  const url = safeUrl(message.mailTo?.unsubscribeUrl);
+  if (url === null) return {};
+  return { 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+}
+
 /** The mail as nodemailer takes it: text and HTML parts, threading headers, no transport settings. */
 export function render(message: NotificationMessage, channel: EmailChannel, context: RenderContext): SendMailOptions {
   const messageId = messageIdFor(message, channel);
@@ -173,6 +181,7 @@ export function render(message: NotificationMessage, channel: EmailChannel, cont
       'Auto-Submitted': 'auto-generated',
       'X-Firebreak-Kind': message.kind,
       ...(message.incident === undefined ? {} : { 'X-Firebreak-Incident': oneLine(message.incident.id) }),
+      ...unsubscribeHeaders(message),
     },
   };
   if (message.thread !== undefined) {

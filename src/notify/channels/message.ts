@@ -11,6 +11,7 @@ export type NotificationKind =
   | 'sla.breached'
   | 'escalation'
   | 'reminder'
+  | 'subscription'
   | 'test';
 
 export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
@@ -21,6 +22,7 @@ export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
   'sla.breached',
   'escalation',
   'reminder',
+  'subscription',
   'test',
 ];
 
@@ -58,6 +60,12 @@ export interface NotificationMessage {
   recipient?: { userId: string; name: string; email?: string | null };
   /** Messages with the same key belong together (a Slack thread, an email conversation). */
   thread?: { key: string };
+  /**
+   * Email to this address alone, instead of the channel's `to` (a status page
+   * subscriber, who must see neither the channel's list nor be seen on it).
+   * With `unsubscribeUrl`, the mail carries RFC 8058 one-click unsubscribe headers.
+   */
+  mailTo?: { address: string; unsubscribeUrl?: string };
 }
 
 const KIND_LABELS: Readonly<Record<NotificationKind, string>> = {
@@ -68,6 +76,7 @@ const KIND_LABELS: Readonly<Record<NotificationKind, string>> = {
   'sla.breached': 'SLA breached',
   escalation: 'Escalation',
   reminder: 'Reminder',
+  subscription: 'Status page subscription',
   test: 'Test message',
 };
 

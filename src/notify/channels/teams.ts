@@ -72,6 +72,7 @@ const HEADLINE_COLORS: Readonly<Record<NotificationKind, 'Attention' | 'Warning'
   reminder: 'Warning',
   'incident.update': 'Accent',
   'incident.resolved': 'Good',
+  subscription: 'Default',
   test: 'Default',
 };
 

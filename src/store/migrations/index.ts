@@ -6,6 +6,7 @@ import * as paging from './0003_paging.ts';
 import * as runbooks from './0004_runbooks.ts';
 import * as status from './0005_status.ts';
 import * as postincident from './0006_postincident.ts';
+import * as subscribers from './0007_subscribers.ts';
 
 export interface Migration {
   name: string;
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0004_runbooks', up: runbooks.up },
   { name: '0005_status', up: status.up },
   { name: '0006_postincident', up: postincident.up },
+  { name: '0007_subscribers', up: subscribers.up },
 ];

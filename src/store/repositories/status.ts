@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database, StatusMaintenancesTable } from '../schema.ts';
+import type { Database, StatusMaintenancesTable, StatusSubscribersTable } from '../schema.ts';
 import { fromJson, toJson } from './json.ts';
 import type { IncidentRecord } from './incidents.ts';
 
@@ -35,6 +35,31 @@ export interface StatusChangeRecord {
   at: number;
   to: string;
 }
+
+export type SubscriberState = 'pending' | 'confirmed' | 'unsubscribed';
+
+/** Someone who gets status page updates by email; tokens only as their SHA-256 digests. */
+export interface SubscriberRecord {
+  id: string;
+  email: string;
+  state: SubscriberState;
+  confirmTokenHash: string | null;
+  unsubscribeTokenHash: string;
+  createdAt: number;
+  confirmedAt: number | null;
+  unsubscribedAt: number | null;
+}
+
+const toSubscriber = (row: StatusSubscribersTable): SubscriberRecord => ({
+  id: row.id,
+  email: row.email,
+  state: row.state as SubscriberState,
+  confirmTokenHash: row.confirm_token_hash,
+  unsubscribeTokenHash: row.unsubscribe_token_hash,
+  createdAt: Number(row.created_at),
+  confirmedAt: row.confirmed_at === null ? null : Number(row.confirmed_at),
+  unsubscribedAt: row.unsubscribed_at === null ? null : Number(row.unsubscribed_at),
+});
 
 const toMaintenance = (row: StatusMaintenancesTable): MaintenanceRecord => ({
   id: row.id,
@@ -200,5 +225,76 @@ export class StatusRepository {
       const to = fromJson<Record<string, unknown>>(r.data, {}).to;
       return typeof to === 'string' ? [{ incidentId: r.incident_id, at: Number(r.at), to }] : [];
     });
+  }
+
+  async subscriberByEmail(email: string): Promise<SubscriberRecord | undefined> {
+    const row = await this.db.selectFrom('status_subscribers').selectAll().where('email', '=', email).executeTakeFirst();
+    return row ? toSubscriber(row) : undefined;
+  }
+
+  async subscriberByToken(kind: 'confirm' | 'unsubscribe', tokenHash: string): Promise<SubscriberRecord | undefined> {
+    const column = kind === 'confirm' ? 'confirm_token_hash' : 'unsubscribe_token_hash';
+    const row = await this.db.selectFrom('status_subscribers').selectAll().where(column, '=', tokenHash).executeTakeFirst();
+    return row ? toSubscriber(row) : undefined;
+  }
+
+  /** Inserts, or (same address) replaces the row's state and confirm token; the id and unsubscribe token stay. */
+  async saveSubscriber(record: SubscriberRecord): Promise<void> {
+    const values = {
+      id: record.id,
+      email: record.email,
+      state: record.state,
+      confirm_token_hash: record.confirmTokenHash,
+      unsubscribe_token_hash: record.unsubscribeTokenHash,
+      created_at: record.createdAt,
+      confirmed_at: record.confirmedAt,
+      unsubscribed_at: record.unsubscribedAt,
+    };
+    await this.db
+      .insertInto('status_subscribers')
+      .values(values)
+      .onConflict((oc) =>
+        oc.column('email').doUpdateSet({
+          state: values.state,
+          confirm_token_hash: values.confirm_token_hash,
+          confirmed_at: values.confirmed_at,
+          unsubscribed_at: values.unsubscribed_at,
+        }),
+      )
+      .execute();
+  }
+
+  /** pending → confirmed, once: a second use of the token finds nothing. */
+  async confirmSubscriber(id: string, at: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('status_subscribers')
+      .set({ state: 'confirmed', confirm_token_hash: null, confirmed_at: at, unsubscribed_at: null })
+      .where('id', '=', id)
+      .where('state', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async unsubscribeSubscriber(id: string, at: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('status_subscribers')
+      .set({ state: 'unsubscribed', confirm_token_hash: null, unsubscribed_at: at })
+      .where('id', '=', id)
+      .where('state', '!=', 'unsubscribed')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async deleteSubscriber(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('status_subscribers').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  /** In id order (the order they signed up); `state` narrows. */
+  async subscribers(options: { state?: SubscriberState; limit?: number } = {}): Promise<SubscriberRecord[]> {
+    let query = this.db.selectFrom('status_subscribers').selectAll().orderBy('id', 'asc');
+    if (options.state !== undefined) query = query.where('state', '=', options.state);
+    if (options.limit !== undefined) query = query.limit(options.limit);
+    return (await query.execute()).map(toSubscriber);
   }
 }
