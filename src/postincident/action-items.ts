@@ -121,6 +121,7 @@ export async function updateActionItem(ctx: Context, id: string, input: ActionIt
 }
 
 export async function listActionItems(ctx: Context, filter: { incidentId?: string; owner?: string; status?: ActionItemStatus; overdue?: boolean }): Promise<ActionItemView[]> {
+  if (filter.incidentId !== undefined && !(await ctx.store.repos.incidents.get(filter.incidentId))) throw notFound('Incident', filter.incidentId);
   const now = ctx.clock.now();
   const items = await ctx.store.repos.postIncident.actionItems({ ...filter, limit: 1000 });
   return items.map((item) => presentActionItem(item, now)).filter((item) => filter.overdue === undefined || item.overdue === filter.overdue);
