@@ -7,8 +7,9 @@
  *
  * Step overhead, per engine (SQLite in a temporary directory; PostgreSQL in a fresh
  * database when reachable): one server in this process with the embedded local
- * runner, a generated runbook of BENCH_STEPS steps that each run `true`, and one run
- * without an incident (so no approval). Each step is started through the HTTP API
+ * runner, a generated runbook of BENCH_RUN_STEPS steps (20, the size of a real one)
+ * that each run `true`, and runs of it without an incident (so no approval), a new run
+ * after every BENCH_RUN_STEPS steps until BENCH_STEPS steps have run. Each step is started through the HTTP API
  * (POST …/steps/:id/start) and timed until its `succeeded` event arrives; the same
  * number of `bash -c true` processes, spawned directly from the same process as a runner
  * spawns them (own process group, output through pipes) and timed until their pipes
@@ -18,7 +19,7 @@
  *   npm run bench:runbooks
  *   BENCH_STEPS=50 BENCH_ENGINES=sqlite npm run bench:runbooks   (a quicker look)
  *
- * Environment: BENCH_STEPS (200), BENCH_PARSES (200), BENCH_ENGINES (sqlite,postgres).
+ * Environment: BENCH_STEPS (200), BENCH_RUN_STEPS (20), BENCH_PARSES (200), BENCH_ENGINES (sqlite,postgres).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,8 @@ import { createTestDatabase, postgresReachable, type Engine } from '../test/supp
 import { percentile as sortedPercentile } from '../test/support/process.ts';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 200);
+/** Steps per run: the shared playbook's runbooks have 4 to 25 steps each. */
+const RUN_STEPS = Number(process.env.BENCH_RUN_STEPS ?? 20);
 const PARSES = Number(process.env.BENCH_PARSES ?? 200);
 const ENGINES = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',') as Engine[];
 const GOAL_MS = 20;
@@ -73,7 +76,7 @@ function bashTrue(): Promise<number> {
 
 function writeConfig(dir: string): string {
   mkdirSync(join(dir, 'runbooks'), { recursive: true });
-  const fences = Array.from({ length: STEPS }, (_, i) => `\`\`\`bash {"name":"step-${i + 1}"}\ntrue\n\`\`\`\n`).join('\n');
+  const fences = Array.from({ length: RUN_STEPS }, (_, i) => `\`\`\`bash {"name":"step-${i + 1}"}\ntrue\n\`\`\`\n`).join('\n');
   writeFileSync(join(dir, 'runbooks', 'bench.md'), `# Bench\n\n## Steps\n\n${fences}`);
   const config = join(dir, 'firebreak.yaml');
   writeFileSync(
@@ -105,18 +108,22 @@ async function benchSteps(engine: Engine): Promise<void> {
     return json;
   };
   try {
-    const run = (await api('POST', '/api/v1/runs', { runbook: 'bench' })).run;
     const waiting = new Map<string, (at: number) => void>();
     const unsubscribe = server.services.events.subscribe((event) => {
-      if (event.type === 'run.step' && event.data.runId === run.id && event.data.state === 'succeeded') waiting.get(String(event.data.stepId))?.(performance.now());
-      if (event.type === 'run.step' && event.data.runId === run.id && event.data.state === 'failed') log(`  step ${String(event.data.stepId)} failed`);
+      if (event.type !== 'run.step') return;
+      const key = `${String(event.data.runId)}/${String(event.data.stepId)}`;
+      if (event.data.state === 'succeeded') waiting.get(key)?.(performance.now());
+      if (event.data.state === 'failed') log(`  step ${key} failed`);
     });
     const stepTimes: number[] = [];
+    let runId = '';
     for (let i = 0; i < STEPS; i++) {
-      const id = `step-${i + 1}`;
-      const done = new Promise<number>((resolve) => waiting.set(id, resolve));
+      // A run of the size of a real runbook: a new one every RUN_STEPS steps.
+      if (i % RUN_STEPS === 0) runId = (await api('POST', '/api/v1/runs', { runbook: 'bench' })).run.id;
+      const id = `step-${(i % RUN_STEPS) + 1}`;
+      const done = new Promise<number>((resolve) => waiting.set(`${runId}/${id}`, resolve));
       const started = performance.now();
-      await api('POST', `/api/v1/runs/${run.id}/steps/${id}/start`, {});
+      await api('POST', `/api/v1/runs/${runId}/steps/${id}/start`, {});
       stepTimes.push((await done) - started);
     }
     unsubscribe();
