@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash as digest, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { actorLabel, type Actor } from '../core/actor.ts';
 import type { Context } from '../core/context.ts';
@@ -22,7 +22,7 @@ export const CreateIntegrationInput = Type.Object(
 export type CreateIntegrationInput = Static<typeof CreateIntegrationInput>;
 
 const KEY_PREFIX = 'fbi_';
-const hashKey = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
+const hashKey = (key: string) => digest('sha256', key, 'hex');
 
 /** The key is returned here, once; only its hash is stored. */
 export async function createIntegration(ctx: Context, input: CreateIntegrationInput): Promise<{ integration: IntegrationRecord; key: string }> {
@@ -61,19 +61,70 @@ export async function deleteIntegration(ctx: Context, id: string): Promise<Integ
   const integration = await ctx.store.repos.integrations.get(id);
   if (!integration || integration.deletedAt !== null) throw notFound('Integration', id);
   await ctx.store.repos.integrations.softDelete(id, ctx.clock.now());
+  keyCacheOf(ctx.store).delete(integration.keyHash);
   return { ...integration, deletedAt: ctx.clock.now() };
 }
 
 /**
+ * Integrations found by key in the last KEY_CACHE_MS, by key hash: alert
+ * sources post often, and on SQLite a lookup would also wait for the ingest
+ * transaction that is committing. Deleting an integration drops it from this
+ * instance's cache at once; other instances (PostgreSQL) stop accepting its
+ * key within KEY_CACHE_MS. Only keys that open an integration are kept, so
+ * unknown keys cannot fill the cache.
+ */
+const KEY_CACHE_MS = 5_000;
+const KEY_CACHE_SIZE = 1_000;
+interface KeyCache {
+  entries: Map<string, { integration: IntegrationRecord; until: number }>;
+  /** Deletes so far: a lookup that saw one happen meanwhile keeps nothing. */
+  deletes: number;
+  delete(hash: string): void;
+}
+const keyCaches = new WeakMap<Store, KeyCache>();
+
+function keyCacheOf(store: Store): KeyCache {
+  let cache = keyCaches.get(store);
+  if (!cache) {
+    const created: KeyCache = {
+      entries: new Map(),
+      deletes: 0,
+      delete: (hash) => {
+        created.deletes++;
+        created.entries.delete(hash);
+      },
+    };
+    cache = created;
+    keyCaches.set(store, cache);
+  }
+  return cache;
+}
+
+/**
  * The integration a key opens, if it is of the expected kind and not deleted.
- * The lookup is by hash; the final comparison is constant-time anyway.
+ * The lookup is by hash; the final comparison of what the database gave back
+ * is constant-time anyway (the cache is keyed by that same hash).
  */
 export async function findIntegrationByKey(store: Store, key: string, kind: IntegrationKind): Promise<IntegrationRecord | null> {
   if (key.length === 0 || key.length > 200) return null;
   const hash = hashKey(key);
-  const integration = await store.repos.integrations.findByKeyHash(hash);
-  if (!integration || integration.deletedAt !== null || integration.kind !== kind) return null;
-  return timingSafeEqual(Buffer.from(integration.keyHash, 'hex'), Buffer.from(hash, 'hex')) ? integration : null;
+  const cache = keyCacheOf(store);
+  const now = performance.now();
+  const cached = cache.entries.get(hash);
+  let integration = cached && cached.until > now ? cached.integration : undefined;
+  if (!integration) {
+    const deletes = cache.deletes;
+    integration = await store.repos.integrations.findByKeyHash(hash);
+    cache.entries.delete(hash);
+    if (!integration || integration.deletedAt !== null) return null;
+    if (!timingSafeEqual(Buffer.from(integration.keyHash, 'hex'), Buffer.from(hash, 'hex'))) return null;
+    // A delete that finished while we looked wins over what we read.
+    if (cache.deletes === deletes) {
+      if (cache.entries.size >= KEY_CACHE_SIZE) cache.entries.delete(cache.entries.keys().next().value!);
+      cache.entries.set(hash, { integration, until: now + KEY_CACHE_MS });
+    }
+  }
+  return integration.kind === kind ? integration : null;
 }
 
 export function integrationActor(integration: IntegrationRecord): Actor {

@@ -1,14 +1,30 @@
 import { withActor, type Services } from '../core/context.ts';
 import { appendTimeline, isOpenStatus } from '../incidents/index.ts';
-import type { IntegrationRecord } from '../store/index.ts';
-import { IngestBatchState, ingestAlertsIn, type IngestOutcome, type IngestResult } from './ingest.ts';
+import type { AlertRecord, IntegrationRecord, Store, Tx } from '../store/index.ts';
+import type { AlertTouch } from '../store/repositories/alerts.ts';
+import {
+  BatchWriteFailed,
+  IngestBatchState,
+  NEEDS_SAVEPOINT,
+  groupsFor,
+  identityKey,
+  ingestAlertsIn,
+  sameStringMap,
+  type IngestOutcome,
+  type IngestResult,
+} from './ingest.ts';
 import { integrationActor } from './integrations.ts';
 import type { IncomingAlert, IncomingChange } from './model.ts';
-import { AlertRulesCache } from './rules.ts';
+import { AlertRulesCache, type AlertRules } from './rules.ts';
+import type { Context } from '../core/context.ts';
 
 interface Job {
   integration: IntegrationRecord;
   alerts: IncomingAlert[];
+  /** The alerts' dedup keys, each once. */
+  dedupKeys: string[];
+  /** identityKey of each of them. */
+  identities: string[];
   resolve(outcomes: IngestOutcome[]): void;
   reject(error: unknown): void;
 }
@@ -20,78 +36,437 @@ export interface PipelineObserver {
 
 const MAX_BATCH_ALERTS = 2000;
 const UNIQUE_VIOLATION = /unique|23505|SQLITE_CONSTRAINT/i;
+/**
+ * PostgreSQL's serialization failure, deadlock, and a unique violation while
+ * writing the batch's new alerts (another instance stored one meanwhile): the
+ * whole transaction is worth another try.
+ */
+const RETRY_TRANSACTION = new Set(['40001', '40P01', '23505']);
+const TRANSACTION_ATTEMPTS = 3;
+/** PostgreSQL: batches committing at once (each holds a pooled connection); SQLite has one writer. */
+const POSTGRES_CONCURRENT_BATCHES = 4;
+/** PostgreSQL: a batch starts beside a committing one only with this many requests waiting (else they wait to go together). */
+const CONCURRENT_BATCH_MIN_REQUESTS = 4;
+/**
+ * SQLite: how long refreshes acknowledged from memory wait before they are
+ * written. Longer coalesces more repeats of each alert into one row write; it
+ * is also about the most a crash can lose of them.
+ */
+export const REFRESH_DELAY_MS = 1_000;
+/** SQLite: refreshes written per transaction, so that writing many holds up answers only briefly at a time. */
+const REFRESH_CHUNK = 500;
+/** SQLite: open alerts remembered for acknowledging repeats from memory. */
+const MAX_OPEN_ALERTS = 200_000;
+
+/**
+ * Open alerts already in an incident, by identity, as last committed: what a
+ * pure repeat is checked against. Only for SQLite, where this process is the
+ * only writer, so the index cannot be stale (every change to an alert goes
+ * through this pipeline, which updates it after each commit).
+ */
+class OpenAlerts {
+  /** By integration, then dedup key: no key strings to build on the hot path. */
+  private readonly entries = new Map<string, Map<string, Pick<AlertRecord, 'id' | 'incidentId' | 'labels' | 'annotations'>>>();
+  private size = 0;
+
+  get(integrationId: string, dedupKey: string) {
+    return this.entries.get(integrationId)?.get(dedupKey);
+  }
+
+  update(record: AlertRecord): void {
+    if (record.status === 'resolved' || record.incidentId === null) {
+      this.delete(record.integrationId, record.dedupKey);
+      return;
+    }
+    let alerts = this.entries.get(record.integrationId);
+    if (!alerts) {
+      alerts = new Map();
+      this.entries.set(record.integrationId, alerts);
+    }
+    if (!alerts.has(record.dedupKey)) {
+      // Forgetting is always safe: a forgotten alert's next repeat just waits for a commit.
+      if (this.size >= MAX_OPEN_ALERTS) this.clear();
+      this.size++;
+    }
+    alerts.set(record.dedupKey, { id: record.id, incidentId: record.incidentId, labels: record.labels, annotations: record.annotations });
+  }
+
+  delete(integrationId: string, dedupKey: string): void {
+    if (this.entries.get(integrationId)?.delete(dedupKey)) this.size--;
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.size = 0;
+  }
+}
+
+/** How many queued or committing requests carry each alert, by integration and dedup key. */
+class IdentityCount {
+  private readonly counts = new Map<string, Map<string, number>>();
+
+  has(integrationId: string, dedupKey: string): boolean {
+    return this.counts.get(integrationId)?.has(dedupKey) ?? false;
+  }
+
+  add(integrationId: string, dedupKey: string): void {
+    let keys = this.counts.get(integrationId);
+    if (!keys) {
+      keys = new Map();
+      this.counts.set(integrationId, keys);
+    }
+    keys.set(dedupKey, (keys.get(dedupKey) ?? 0) + 1);
+  }
+
+  remove(integrationId: string, dedupKey: string): void {
+    const keys = this.counts.get(integrationId);
+    const count = keys?.get(dedupKey);
+    if (!keys || count === undefined) return;
+    if (count > 1) keys.set(dedupKey, count - 1);
+    else {
+      keys.delete(dedupKey);
+      if (keys.size === 0) this.counts.delete(integrationId);
+    }
+  }
+}
+
+interface Refresh {
+  n: number;
+  at: number;
+}
+
+interface RefreshChunk {
+  touches: AlertTouch[];
+  /** The last chunk of a flush: once it commits, every acknowledgement up to `upTo` is stored. */
+  last: boolean;
+  upTo: number;
+}
+
+/**
+ * Refreshes (last seen, count) of repeats answered from memory, coalesced per
+ * alert until due, then written in chunks of REFRESH_CHUNK alerts, one
+ * transaction each. Acknowledgements are numbered so that a reader can wait
+ * for those made before it.
+ */
+class Refreshes {
+  /** Acknowledged since the last flush started. */
+  private acked = new Map<string, Refresh>();
+  /** Being written, chunk by chunk; null when no flush is under way. */
+  private flushing: Map<string, Refresh> | null = null;
+  private flushingUpTo = 0;
+  private inFlight = false;
+  /** Requests answered from memory so far, and how many of them are stored. */
+  seq = 0;
+  written = 0;
+  failedAt = -Infinity;
+
+  add(id: string, at: number): void {
+    const refresh = this.acked.get(id);
+    if (refresh) {
+      refresh.n++;
+      refresh.at = Math.max(refresh.at, at);
+    } else this.acked.set(id, { n: 1, at });
+  }
+
+  get waiting(): boolean {
+    return this.acked.size > 0;
+  }
+
+  get pending(): boolean {
+    return this.acked.size > 0 || this.flushing !== null;
+  }
+
+  /** Makes what was acknowledged so far due (once the flush under way, if any, is done). */
+  start(): void {
+    if (this.flushing !== null || this.acked.size === 0) return;
+    this.flushing = this.acked;
+    this.flushingUpTo = this.seq;
+    this.acked = new Map();
+  }
+
+  take(): RefreshChunk | null {
+    if (!this.flushing || this.inFlight) return null;
+    const touches: AlertTouch[] = [];
+    for (const [id, { n, at }] of this.flushing) {
+      touches.push({ id, at, n, labels: null, annotations: null });
+      this.flushing.delete(id);
+      if (touches.length >= REFRESH_CHUNK) break;
+    }
+    this.inFlight = true;
+    touches.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return { touches, last: this.flushing.size === 0, upTo: this.flushingUpTo };
+  }
+
+  done(chunk: RefreshChunk): void {
+    this.inFlight = false;
+    if (!chunk.last) return;
+    this.written = Math.max(this.written, chunk.upTo);
+    this.flushing = null;
+  }
+
+  /** The chunk's transaction failed: write it again later, or (shutting down) give the flush up. */
+  failed(chunk: RefreshChunk, giveUp: boolean): void {
+    this.inFlight = false;
+    this.failedAt = performance.now();
+    if (giveUp) {
+      this.written = Math.max(this.written, this.flushingUpTo);
+      this.flushing = null;
+      return;
+    }
+    for (const { id, n, at } of chunk.touches) this.flushing!.set(id, { n, at });
+  }
+}
+
+/** Each store's pipeline, so that alert reads can first wait for refreshes acknowledged from memory. */
+const pipelines = new WeakMap<Store, AlertPipeline>();
+
+/**
+ * Waits until every repeat acknowledged so far from memory (see AlertPipeline)
+ * is written, so that a read of alerts right after an answer sees its count and
+ * last-seen time.
+ */
+export async function repeatsWritten(store: Store): Promise<void> {
+  await pipelines.get(store)?.repeatsWritten();
+}
 
 /**
  * Alert ingest with group commit: requests that arrive while a transaction is
  * committing wait and go together in the next one, so each HTTP answer still
- * means "durably stored" while the database sees few, larger commits. A request
- * that fails inside a batch is rolled back alone (savepoint) and answered with
- * its error; the others commit.
+ * means "durably stored" while the database sees few, larger commits (and, in
+ * them, one multi-row statement where there used to be one per alert). A
+ * request that fails inside a batch is rolled back alone (savepoint) and
+ * answered with its error; the others commit.
+ *
+ * Pure repeats on SQLite are answered from memory. A repeat of an alert that
+ * is open and already in an incident, with the labels and annotations it has,
+ * changes nothing about incidents: only the alert's last-seen time and
+ * delivery count. Such a request (every alert of it a pure repeat, none of them
+ * in a request still waiting to commit) is answered at once from an index of
+ * open alerts, and its refresh is written REFRESH_DELAY_MS later, coalesced per
+ * alert, in chunks of a few hundred alerts per transaction. A crash in between
+ * loses only those refreshes (last seen and count of alerts that are stored
+ * and in their incident), never an alert or its effect on incidents; Firebreak
+ * resolves nothing by last-seen time, so nothing is resolved early because of
+ * it (and a stored end time only ever comes with a resolve, which always waits
+ * for its commit). A refresh adds to the count and never moves last seen
+ * back, so it may be written after later changes to the alert. Reads of alerts
+ * through the API wait for the refreshes first (repeatsWritten); a graceful
+ * shutdown writes them (drain).
+ *
+ * On PostgreSQL other instances write the same alerts, so every request waits
+ * for its commit there; several batches commit at once instead (never two with
+ * the same alert), each taking its alert-group locks in one order, and a batch
+ * is retried whole after a deadlock, a serialization failure, or another
+ * instance storing one of its new alerts first.
  */
 export class AlertPipeline {
   private readonly queue: Job[] = [];
-  private flushing: Promise<void> | null = null;
+  private running = 0;
+  private scheduled = false;
+  private readonly maxRunning: number;
   private readonly rules = new AlertRulesCache();
+  /** Alerts of requests queued or committing: no repeat of these is answered from memory. */
+  private readonly pending = new IdentityCount();
+  /** Identities in batches committing now: a request with one of them waits for the next batch. */
+  private readonly committing = new Set<string>();
+  private readonly open: OpenAlerts | null;
+  private readonly refreshes = new Refreshes();
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private draining = false;
+  private waiters: Array<() => void> = [];
 
   constructor(
     private readonly services: Services,
     private readonly observer: PipelineObserver = {},
-  ) {}
+  ) {
+    const sqlite = services.store.dialect === 'sqlite';
+    this.maxRunning = sqlite ? 1 : POSTGRES_CONCURRENT_BATCHES;
+    this.open = sqlite ? new OpenAlerts() : null;
+    pipelines.set(services.store, this);
+  }
 
   submit(integration: IntegrationRecord, alerts: IncomingAlert[]): Promise<IngestOutcome[]> {
+    const answered = this.open && alerts.length > 0 ? this.repeatsFromMemory(integration, alerts) : null;
+    if (answered) return Promise.resolve(answered);
     return new Promise((resolve, reject) => {
-      this.queue.push({ integration, alerts, resolve, reject });
-      this.flushing ??= this.flushLoop();
+      const dedupKeys = [...new Set(alerts.map((alert) => alert.dedupKey))];
+      for (const key of dedupKeys) this.pending.add(integration.id, key);
+      const identities = dedupKeys.map((key) => identityKey(integration.id, key));
+      this.queue.push({ integration, alerts, dedupKeys, identities, resolve, reject });
+      this.pump();
     });
   }
 
-  /** Waits for everything queued so far to commit (graceful shutdown). */
+  /** Waits for everything queued so far to commit, refreshes included (graceful shutdown). */
   async drain(): Promise<void> {
-    while (this.flushing) await this.flushing;
-  }
-
-  private async flushLoop(): Promise<void> {
-    // Let the requests that are already parsed join this batch.
-    await new Promise((resolve) => setImmediate(resolve));
+    this.draining = true;
     try {
-      while (this.queue.length > 0) await this.flushBatch(this.takeBatch());
+      while (this.queue.length > 0 || this.running > 0 || this.refreshes.pending) {
+        this.refreshes.start();
+        this.pump();
+        await this.settle();
+      }
     } finally {
-      this.flushing = null;
+      this.draining = false;
+      if (this.refreshTimer) clearTimeout(this.refreshTimer);
+      this.refreshTimer = null;
     }
   }
 
+  /**
+   * Waits until the refreshes of every repeat answered from memory so far are
+   * committed (for at most a few seconds: if the database fails meanwhile, the
+   * read goes ahead and shows them later).
+   */
+  async repeatsWritten(): Promise<void> {
+    const target = this.refreshes.seq;
+    const until = performance.now() + 5_000;
+    while (this.refreshes.written < target && performance.now() < until) {
+      this.refreshes.start();
+      this.pump();
+      await this.settle();
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // Pure repeats from memory (SQLite)
+
+  private repeatsFromMemory(integration: IntegrationRecord, alerts: IncomingAlert[]): IngestOutcome[] | null {
+    const open = this.open!;
+    const hits = [];
+    for (const alert of alerts) {
+      if (alert.status !== 'firing' || this.pending.has(integration.id, alert.dedupKey)) return null;
+      const entry = open.get(integration.id, alert.dedupKey);
+      if (!entry || !sameStringMap(entry.labels, alert.labels) || !sameStringMap(entry.annotations, alert.annotations)) return null;
+      hits.push(entry);
+    }
+    const now = this.services.clock.now();
+    const outcomes: IngestOutcome[] = [];
+    for (let i = 0; i < hits.length; i++) {
+      const entry = hits[i]!;
+      this.refreshes.add(entry.id, now);
+      outcomes.push({ dedupKey: alerts[i]!.dedupKey, alertId: entry.id, incidentId: entry.incidentId, result: 'repeat' });
+      this.observer.onOutcome?.(integration, 'repeat');
+    }
+    this.refreshes.seq++;
+    this.scheduleRefreshes();
+    return outcomes;
+  }
+
+  private scheduleRefreshes(): void {
+    this.refreshTimer ??= setTimeout(() => {
+      this.refreshTimer = null;
+      this.refreshes.start();
+      this.pump();
+    }, REFRESH_DELAY_MS).unref();
+  }
+
+  /** A chunk of due refreshes, unless the last attempt failed just now (then it waits, unless shutting down). */
+  private takeRefreshes(): RefreshChunk | null {
+    if (!this.draining && performance.now() - this.refreshes.failedAt < REFRESH_DELAY_MS) return null;
+    return this.refreshes.take();
+  }
+
+  private refreshesSettled(chunk: RefreshChunk, error: unknown): void {
+    if (error === undefined) this.refreshes.done(chunk);
+    else {
+      if (this.draining) this.services.logger.warn({ err: error }, 'alert repeats (last seen, count) could not be written at shutdown');
+      this.refreshes.failed(chunk, this.draining);
+    }
+    // New acknowledgements wait for their own delay; a failed chunk is tried again after it.
+    if (this.refreshes.waiting || error !== undefined) this.scheduleRefreshes();
+  }
+
+  // ---------------------------------------------------------------------------
+  // Batches
+
+  private pump(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // Let the requests that are already parsed join this batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.startBatches();
+    });
+  }
+
+  private startBatches(): void {
+    while (this.running < this.maxRunning) {
+      if (this.running > 0 && this.queue.length < CONCURRENT_BATCH_MIN_REQUESTS) return;
+      const jobs = this.takeBatch();
+      const refreshes = this.takeRefreshes();
+      if (jobs.length === 0 && !refreshes) return;
+      this.running++;
+      void this.flushBatch(jobs, refreshes).finally(() => {
+        this.running--;
+        // Requests parsed meanwhile, and more refreshes, go in the next batch, after a turn of the event loop.
+        this.pump();
+        const waiters = this.waiters;
+        this.waiters = [];
+        for (const wake of waiters) wake();
+      });
+    }
+  }
+
+  private settle(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /**
+   * Up to MAX_BATCH_ALERTS alerts in arrival order, skipping requests with an
+   * alert in a batch that is committing now (and, to keep each alert's requests
+   * in order, the requests after them with any of the same alerts).
+   */
   private takeBatch(): Job[] {
+    const taken: Job[] = [];
+    const blocked = new Set<string>();
     let alerts = 0;
-    let count = 0;
-    while (count < this.queue.length && (count === 0 || alerts + this.queue[count]!.alerts.length <= MAX_BATCH_ALERTS)) {
-      alerts += this.queue[count]!.alerts.length;
-      count++;
+    for (let i = 0; i < this.queue.length; ) {
+      const job = this.queue[i]!;
+      if (taken.length > 0 && alerts + job.alerts.length > MAX_BATCH_ALERTS) break;
+      if (job.identities.some((identity) => this.committing.has(identity) || blocked.has(identity))) {
+        for (const identity of job.identities) blocked.add(identity);
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
+      taken.push(job);
+      alerts += job.alerts.length;
     }
-    return this.queue.splice(0, count);
+    for (const job of taken) for (const identity of job.identities) this.committing.add(identity);
+    return taken;
   }
 
-  private async flushBatch(jobs: Job[]): Promise<void> {
+  private async flushBatch(jobs: Job[], carried: RefreshChunk | null): Promise<void> {
     const started = performance.now();
     const settled: Array<{ job: Job; outcomes?: IngestOutcome[]; error?: unknown }> = [];
+    const batch: { state: IngestBatchState | null } = { state: null };
     try {
-      await this.services.store.transaction(async (tx) => {
-        settled.length = 0;
-        const state = new IngestBatchState(tx, this.services.clock.now());
-        const rules = this.rules.rulesFor(this.services.config());
-        for (const job of jobs) {
-          const ctx = withActor(this.services, integrationActor(job.integration));
-          try {
-            const outcomes = await this.withRetry(() => tx.savepoint(() => ingestAlertsIn(ctx, tx, state, rules, job.integration, job.alerts)));
-            settled.push({ job, outcomes });
-          } catch (error) {
-            settled.push({ job, error });
-          }
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.services.store.transaction(async (tx) => {
+            settled.length = 0;
+            if (carried) await tx.alerts.touchMany(carried.touches);
+            if (jobs.length === 0) return;
+            const state = new IngestBatchState(tx, this.services.clock.now(), this.services.events);
+            batch.state = state;
+            await this.runJobs(tx, state, jobs, settled);
+            await state.finish();
+          });
+          break;
+        } catch (failure) {
+          const error = failure instanceof BatchWriteFailed ? failure.cause : failure;
+          if (attempt >= TRANSACTION_ATTEMPTS || !RETRY_TRANSACTION.has(String((error as { code?: unknown } | undefined)?.code))) throw error;
         }
-      });
+      }
     } catch (error) {
+      if (carried) this.refreshesSettled(carried, error);
+      this.release(jobs, null);
       for (const job of jobs) job.reject(error);
       return;
     }
+    if (carried) this.refreshesSettled(carried, undefined);
+    this.release(jobs, batch.state);
     for (const { job, outcomes, error } of settled) {
       if (outcomes) {
         for (const outcome of outcomes) this.observer.onOutcome?.(job.integration, outcome.result);
@@ -100,17 +475,81 @@ export class AlertPipeline {
         job.reject(error);
       }
     }
-    this.observer.onBatch?.(jobs.length, jobs.reduce((n, j) => n + j.alerts.length, 0), performance.now() - started);
+    if (jobs.length > 0) this.observer.onBatch?.(jobs.length, jobs.reduce((n, j) => n + j.alerts.length, 0), performance.now() - started);
   }
 
-  /** Another instance may insert the same new alert at the same moment; then ours is a repeat. */
-  private async withRetry<T>(work: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
+  private async runJobs(tx: Tx, state: IngestBatchState, jobs: Job[], settled: Array<{ job: Job; outcomes?: IngestOutcome[]; error?: unknown }>): Promise<void> {
+    const byIntegration = new Map<string, string[]>();
+    for (const job of jobs) {
+      const keys = byIntegration.get(job.integration.id) ?? [];
+      for (const alert of job.alerts) keys.push(alert.dedupKey);
+      byIntegration.set(job.integration.id, keys);
+    }
+    for (const [integrationId, keys] of byIntegration) await state.prefetch(integrationId, keys);
+    const rules = this.rules.rulesFor(this.services.config());
+    // The groups new alerts may join, locked in one order for every batch and their incidents read, one statement each.
+    await state.lockGroups(groupsFor(state, rules, jobs));
+
+    for (const job of jobs) {
+      const ctx = withActor(this.services, integrationActor(job.integration));
       try {
-        return await work();
+        settled.push({ job, outcomes: await this.runJob(ctx, tx, state, rules, job) });
       } catch (error) {
-        if (attempt >= 2 || !UNIQUE_VIOLATION.test(String((error as { code?: string }).code ?? (error as Error).message))) throw error;
+        // Rows of requests already done could not be written: none of them may be acknowledged.
+        if (error instanceof BatchWriteFailed) throw error.cause;
+        settled.push({ job, error });
       }
+    }
+  }
+
+  /**
+   * One request: first without a savepoint, its rows kept with the batch's
+   * (most requests only repeat alerts or add alerts to open incidents); if it
+   * needs to write at once, again in a savepoint of its own, so that its
+   * failure undoes only its own writes.
+   */
+  private async runJob(ctx: Context, tx: Tx, state: IngestBatchState, rules: AlertRules, job: Job): Promise<IngestOutcome[]> {
+    state.beginJob(true);
+    try {
+      const outcomes = await ingestAlertsIn(ctx, tx, state, rules, job.integration, job.alerts);
+      state.commitJob();
+      return outcomes;
+    } catch (error) {
+      state.rollbackJob(false);
+      if (error !== NEEDS_SAVEPOINT) throw error;
+    }
+    // The rows of the requests before it go first, outside its savepoint.
+    await state.flushWrites();
+    for (let attempt = 0; ; attempt++) {
+      state.beginJob(false);
+      try {
+        const outcomes = await tx.savepoint(async () => {
+          const outcomes = await ingestAlertsIn(ctx, tx, state, rules, job.integration, job.alerts);
+          await state.flushWrites();
+          return outcomes;
+        });
+        state.commitJob();
+        return outcomes;
+      } catch (error) {
+        // Another instance may insert the same new alert at the same moment; then ours is a repeat.
+        const retry = attempt < 2 && UNIQUE_VIOLATION.test(String((error as { code?: string }).code ?? (error as Error).message));
+        state.rollbackJob(true, retry ? job.identities : []);
+        if (!retry) throw error;
+      }
+    }
+  }
+
+  /** After a commit (state given) or a failure (null): what is stored now, and which identities are free again. */
+  private release(jobs: Job[], state: IngestBatchState | null): void {
+    if (this.open) {
+      if (state) for (const record of state.records()) this.open.update(record);
+      for (const job of jobs) {
+        for (const key of job.dedupKeys) if (!state?.peek(job.integration.id, key)) this.open.delete(job.integration.id, key);
+      }
+    }
+    for (const job of jobs) {
+      for (const identity of job.identities) this.committing.delete(identity);
+      for (const key of job.dedupKeys) this.pending.remove(job.integration.id, key);
     }
   }
 
@@ -131,3 +570,4 @@ export class AlertPipeline {
     });
   }
 }
+

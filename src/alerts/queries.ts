@@ -1,6 +1,7 @@
 import type { Context } from '../core/context.ts';
 import { invalid, notFound } from '../core/errors.ts';
 import type { AlertHistoryEntry, AlertRecord } from '../store/index.ts';
+import { repeatsWritten } from './pipeline.ts';
 
 export interface AlertQuery {
   statuses?: string[];
@@ -36,6 +37,8 @@ function parseLabelFilters(pairs: string[]): Record<string, string> {
 /** Most recently seen first. */
 export async function listAlerts(ctx: Context, query: AlertQuery): Promise<{ items: AlertRecord[]; nextCursor: string | null }> {
   const limit = Math.min(query.limit ?? 50, 500);
+  // Repeats answered from memory are written a moment later; a read right after the answer must count them.
+  await repeatsWritten(ctx.store);
   const rows = await ctx.store.repos.alerts.list({
     statuses: query.statuses,
     service: query.service,
@@ -52,6 +55,7 @@ export async function listAlerts(ctx: Context, query: AlertQuery): Promise<{ ite
 }
 
 export async function getAlert(ctx: Context, id: string): Promise<{ alert: AlertRecord; history: AlertHistoryEntry[] }> {
+  await repeatsWritten(ctx.store);
   const alert = await ctx.store.repos.alerts.get(id);
   if (!alert) throw notFound('Alert', id);
   return { alert, history: await ctx.store.repos.alerts.history(id, 1000) };

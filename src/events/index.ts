@@ -18,6 +18,12 @@ export class Events {
   private stopListening: (() => Promise<void>) | null = null;
   /** Recently published sequence numbers, so catching up after a reconnect repeats nothing. */
   private readonly published = new Set<number>();
+  /**
+   * The same numbers in the order they were added, to forget the oldest: taking
+   * the first of a Set that keeps losing its first entries gets slower and slower.
+   */
+  private publishedOrder: number[] = [];
+  private publishedOldest = 0;
   private highestSeen = 0;
 
   constructor(
@@ -28,6 +34,20 @@ export class Events {
   /** Appends the event in `tx`; subscribers hear it only once `tx` commits. */
   async record(tx: Tx, event: NewEvent): Promise<StoredEvent> {
     const stored = await tx.events.append(event);
+    this.announce(tx, stored);
+    return stored;
+  }
+
+  /** Several events in one statement (alert ingest); the same as recording each in turn. */
+  async recordMany(tx: Tx, events: readonly NewEvent[]): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
+    const stored = await tx.events.appendMany(events);
+    for (const event of stored) this.announce(tx, event);
+    return stored;
+  }
+
+  /** Subscribers hear the event once `tx` commits; other instances through one NOTIFY per transaction. */
+  private announce(tx: Tx, stored: StoredEvent): void {
     tx.afterCommit(() => this.publish(stored));
     let pending = this.unannounced.get(tx);
     if (!pending) {
@@ -42,7 +62,6 @@ export class Events {
       });
     }
     pending.push(stored.seq);
-    return stored;
   }
 
   subscribe(listener: Listener): () => void {
@@ -99,7 +118,14 @@ export class Events {
   private publish(event: StoredEvent): void {
     if (this.published.has(event.seq)) return;
     this.published.add(event.seq);
-    if (this.published.size > 10_000) this.published.delete(this.published.values().next().value!);
+    this.publishedOrder.push(event.seq);
+    if (this.published.size > 10_000) {
+      this.published.delete(this.publishedOrder[this.publishedOldest++]!);
+      if (this.publishedOldest >= 10_000) {
+        this.publishedOrder = this.publishedOrder.slice(this.publishedOldest);
+        this.publishedOldest = 0;
+      }
+    }
     this.highestSeen = Math.max(this.highestSeen, event.seq);
     for (const listener of this.listeners) {
       try {

@@ -17,16 +17,24 @@ class JsonSyntaxError extends Error {
 
 export function parseJsonBody(body: Buffer): unknown {
   if (!isUtf8(body)) throw invalid('The body is not valid UTF-8', { code: 'invalid_utf8' });
+  const text = body.toString('utf8');
   let parsed: unknown;
   try {
-    parsed = secureJson.parse(body.toString('utf8'), undefined, { protoAction: 'error', constructorAction: 'error' });
+    parsed = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (error) {
     throw new JsonSyntaxError(`The body is not valid JSON: ${(error as Error).message}`);
   }
-  const problem = findUnstorableText(parsed, '');
+  const problem = MAY_HOLD_UNSTORABLE.test(text) ? findUnstorableText(parsed, '') : null;
   if (problem) throw invalid(`${problem.path || 'body'} contains ${problem.what}, which cannot be stored`, { field: problem.path || 'body' });
   return parsed;
 }
+
+/**
+ * In valid UTF-8 JSON a NUL or a lone surrogate can only be written as a
+ * \u escape (raw control characters are not valid JSON, and UTF-8 has no
+ * surrogates), so a body without such an escape need not be walked.
+ */
+const MAY_HOLD_UNSTORABLE = /\\u(?:0000|[dD][89a-fA-F])/;
 
 /** Walks the parsed value without recursion: a body may nest thousands of levels deep. */
 export function findUnstorableText(root: unknown, rootPath: string): { path: string; what: string } | null {

@@ -3,6 +3,7 @@
  * to resolve, SLA compliance per clock, breaches, alert noise and on-call load. Read
  * only; computed from the store on request.
  */
+import { repeatsWritten } from '../alerts/pipeline.ts';
 import type { Context } from '../core/context.ts';
 import { invalid } from '../core/errors.ts';
 import { CLOCK_LABELS } from '../incidents/clocks.ts';
@@ -93,6 +94,8 @@ async function incidentsIn(ctx: Context, query: ReportQuery): Promise<IncidentRe
 }
 
 async function alertsIn(ctx: Context, query: ReportQuery): Promise<AlertRecord[]> {
+  // Repeats answered from memory reach the store within a second; count them in.
+  await repeatsWritten(ctx.store);
   const found: AlertRecord[] = [];
   for (;;) {
     const last = found.at(-1);

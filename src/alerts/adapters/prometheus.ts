@@ -83,17 +83,18 @@ export function readAlert(raw: JsonObject, field: string, envelope: Envelope, no
   else if (status !== 'firing' && status !== 'resolved') {
     problems.add(child(field, 'status'), `must be "firing" or "resolved", not ${typeof status === 'string' ? JSON.stringify(truncate(status, 40)) : describeJson(status)}`);
   }
-  const labelsField = child(field, 'labels');
+  // `field` is alerts[i], never empty: these are child(field, key), spelt out (they are built for every alert).
+  const labelsField = `${field}.labels`;
   const rawLabels = own(raw, 'labels');
   // Alertmanager refuses label-less alerts too: without labels there is no identity.
   const labels = isObject(rawLabels) && Object.keys(rawLabels).length === 0 ? {} : readStringMap(rawLabels, labelsField, problems);
   if (isObject(rawLabels) && Object.keys(rawLabels).length === 0) problems.add(labelsField, 'must have at least one label');
   const rawAnnotations = own(raw, 'annotations');
-  const annotations = rawAnnotations === undefined || rawAnnotations === null ? {} : readStringMap(rawAnnotations, child(field, 'annotations'), problems, ANNOTATION_LIMITS);
-  const startsAt = readTimestamp(raw, 'startsAt', child(field, 'startsAt'), problems);
-  const endsAt = readTimestamp(raw, 'endsAt', child(field, 'endsAt'), problems);
-  const generatorUrl = safeUrl(readOptionalString(raw, 'generatorURL', child(field, 'generatorURL'), problems, TEXT));
-  const fingerprint = readOptionalString(raw, 'fingerprint', child(field, 'fingerprint'), problems, ALERT_LIMITS.dedupKeyLength);
+  const annotations = rawAnnotations === undefined || rawAnnotations === null ? {} : readStringMap(rawAnnotations, `${field}.annotations`, problems, ANNOTATION_LIMITS);
+  const startsAt = readTimestamp(raw, 'startsAt', `${field}.startsAt`, problems);
+  const endsAt = readTimestamp(raw, 'endsAt', `${field}.endsAt`, problems);
+  const generatorUrl = safeUrl(readOptionalString(raw, 'generatorURL', `${field}.generatorURL`, problems, TEXT));
+  const fingerprint = readOptionalString(raw, 'fingerprint', `${field}.fingerprint`, problems, ALERT_LIMITS.dedupKeyLength);
   if (problems.count > before) return null;
 
   const summary = annotations.summary ?? annotations.description ?? labels.alertname ?? null;

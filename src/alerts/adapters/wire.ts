@@ -100,8 +100,8 @@ export const ANNOTATION_LIMITS: MapLimits = { ...LABEL_LIMITS, truncateValues: t
 /**
  * Reads a string→string map (labels, annotations). Anything else is a problem at
  * `field`: not an object, too many entries, an empty or over-long name, a value that
- * is not a string or is too long. The result is built with Object.fromEntries, so a
- * label called `__proto__` stays an ordinary label.
+ * is not a string or is too long. A label called `__proto__` stays an ordinary label
+ * (an own property), as with Object.fromEntries.
  */
 export function readStringMap(value: unknown, field: string, problems: Problems, limits: MapLimits = LABEL_LIMITS): Record<string, string> {
   if (!isObject(value)) {
@@ -113,19 +113,25 @@ export function readStringMap(value: unknown, field: string, problems: Problems,
     problems.add(field, `has ${names.length} entries; at most ${limits.entries} are accepted`);
     return {};
   }
-  const entries: Array<[string, string]> = [];
+  const map: Record<string, string> = {};
   for (const name of names) {
     const entry = value[name];
     if (name.length === 0) problems.add(field, 'has an entry with an empty name');
     else if (name.length > limits.nameLength) {
       problems.add(field, `has a name of ${name.length} characters; at most ${limits.nameLength} are accepted`);
     } else if (typeof entry !== 'string') problems.add(child(field, name), `must be a string, not ${describeJson(entry)}`);
-    else if (entry.length > limits.valueLength && limits.truncateValues) entries.push([name, truncate(entry, limits.valueLength)]);
+    else if (entry.length > limits.valueLength && limits.truncateValues) setOwn(map, name, truncate(entry, limits.valueLength));
     else if (entry.length > limits.valueLength) {
       problems.add(child(field, name), `is ${entry.length} characters long; at most ${limits.valueLength} are accepted`);
-    } else entries.push([name, entry]);
+    } else setOwn(map, name, entry);
   }
-  return Object.fromEntries(entries);
+  return map;
+}
+
+/** map[name] = value as an own property, also for `__proto__` (which plain assignment would take as the prototype). */
+function setOwn(map: Record<string, string>, name: string, value: string): void {
+  if (name === '__proto__') Object.defineProperty(map, name, { value, enumerable: true, writable: true, configurable: true });
+  else map[name] = value;
 }
 
 /** An optional string field: absent or null gives null, another type is a problem. */
@@ -171,6 +177,23 @@ const GO_ZERO_TIME = daysFromCivil(1, 1, 1) * 86_400_000;
  * (0001-01-01T00:00:00Z, meaning unset); `undefined` when the text is not a valid time.
  */
 export function parseTimestamp(text: string): number | null | undefined {
+  // Senders repeat the same times (every firing alert's zero endsAt, an alert's startsAt on each resend).
+  const cached = timestamps.get(text);
+  if (cached !== undefined) return cached === INVALID ? undefined : cached;
+  const parsed = parseTimestampText(text);
+  if (text.length <= 64) {
+    if (timestamps.size >= MEMO_SIZE) timestamps.clear();
+    timestamps.set(text, parsed === undefined ? INVALID : parsed);
+  }
+  return parsed;
+}
+
+/** Small memos of pure functions of short texts, emptied when full (hostile senders can only make them miss). */
+const MEMO_SIZE = 4096;
+const INVALID = Symbol('invalid');
+const timestamps = new Map<string, number | null | typeof INVALID>();
+
+function parseTimestampText(text: string): number | null | undefined {
   const m = TIMESTAMP.exec(text);
   if (!m) return undefined;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
@@ -214,14 +237,24 @@ export function readTimestamp(object: JsonObject, key: string, field: string, pr
  */
 export function safeUrl(value: string | null): string | null {
   if (value === null || value.length === 0 || value.length > 8192) return null;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return null;
+  let web = webUrls.get(value);
+  if (web === undefined) {
+    try {
+      const url = new URL(value);
+      web = url.protocol === 'http:' || url.protocol === 'https:';
+    } catch {
+      web = false;
+    }
+    if (value.length <= 2048) {
+      if (webUrls.size >= MEMO_SIZE) webUrls.clear();
+      webUrls.set(value, web);
+    }
   }
-  return url.protocol === 'http:' || url.protocol === 'https:' ? value : null;
+  return web ? value : null;
 }
+
+/** URL → whether it is an absolute http(s) URL; generatorURLs repeat per rule. */
+const webUrls = new Map<string, boolean>();
 
 /** Deepest nesting accepted in free-form details; JSON.stringify must never overflow the stack. */
 const MAX_DEPTH = 64;

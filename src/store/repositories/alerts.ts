@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { Dialect } from '../connect.ts';
 import type { AlertsTable, Database } from '../schema.ts';
 import { fromJson, toJson } from './json.ts';
@@ -102,11 +102,162 @@ const toRow = (record: AlertRecord): AlertsTable => ({
   incident_id: record.incidentId,
 });
 
+/** Alert columns in the order the multi-row statements below write them, with their PostgreSQL types. */
+const ALERT_COLUMNS = [
+  ['id', 'text'], ['integration_id', 'text'], ['dedup_key', 'text'], ['name', 'text'], ['status', 'text'], ['severity', 'text'],
+  ['service', 'text'], ['summary', 'text'], ['labels', 'text'], ['annotations', 'text'], ['details', 'text'], ['group_key', 'text'],
+  ['runbook', 'text'], ['generator_url', 'text'], ['starts_at', 'bigint'], ['ends_at', 'bigint'], ['first_seen_at', 'bigint'],
+  ['last_seen_at', 'bigint'], ['last_change_at', 'bigint'], ['count', 'integer'], ['suppressed_by', 'text'], ['incident_id', 'text'],
+] as const satisfies ReadonlyArray<readonly [keyof AlertsTable, string]>;
+
+/** Rows per multi-row statement on SQLite: well under its limit on bound parameters. */
+const ROWS_PER_STATEMENT = 500;
+
+/** What placing an alert in its group's incident needs to know of that incident. */
+export interface GroupIncident {
+  id: string;
+  status: string;
+  resolvedAt: number | null;
+}
+
+/** A repeat (or several) of a stored alert, written by `touchMany`. */
+export interface AlertTouch {
+  id: string;
+  /** When it was last seen: becomes last_seen_at. */
+  at: number;
+  /** How many deliveries: added to count. */
+  n: number;
+  /** Labels and annotations as last sent, as JSON; null keeps the stored ones. */
+  labels: string | null;
+  annotations: string | null;
+}
+
+/**
+ * Statements whose text is built here rather than by Kysely's query builder:
+ * the ingest path sends many rows in one statement, and building a query tree
+ * per row costs more than running it. Values are always bound parameters: on
+ * SQLite a `VALUES` list of them, on PostgreSQL one array per column (`unnest`),
+ * so that the statement text, its planning and its binding stay small.
+ */
+class RawStatements {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** `(?, ?, …), (?, ?, …)` (SQLite). */
+  rows(count: number, width: number): string {
+    const row = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+    return Array.from({ length: count }, () => row).join(', ');
+  }
+
+  /** `?, ?, …` (SQLite). */
+  list(count: number): string {
+    return Array.from({ length: count }, () => '?').join(', ');
+  }
+
+  /** The columns of `rows` as PostgreSQL arrays, one per column. */
+  columns<T>(rows: readonly T[], width: number, cell: (row: T, column: number) => unknown): unknown[][] {
+    const columns: unknown[][] = Array.from({ length: width }, () => new Array(rows.length));
+    rows.forEach((row, r) => {
+      for (let c = 0; c < width; c++) columns[c]![r] = cell(row, c);
+    });
+    return columns;
+  }
+
+  /** `unnest($1::text[], $2::bigint[] …)` for these PostgreSQL types. */
+  unnest(types: readonly string[]): string {
+    return `unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`;
+  }
+
+  async run<R>(text: string, parameters: unknown[]): Promise<R[]> {
+    const result = await this.db.executeQuery<R>(CompiledQuery.raw(text, parameters));
+    return result.rows;
+  }
+}
+
+function chunks<T>(items: readonly T[], size = ROWS_PER_STATEMENT): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 export class AlertRepository {
+  private readonly raw: RawStatements;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
-  ) {}
+  ) {
+    this.raw = new RawStatements(db);
+  }
+
+  /** The stored alerts of one integration with these dedup keys (absent ones are simply missing). */
+  async findByIdentities(integrationId: string, dedupKeys: readonly string[]): Promise<AlertRecord[]> {
+    const found: AlertRecord[] = [];
+    if (this.dialect === 'postgres') {
+      const rows = await this.raw.run<AlertsTable>('select * from alerts where integration_id = $1 and dedup_key = any($2::text[])', [integrationId, [...new Set(dedupKeys)]]);
+      return rows.map(toRecord);
+    }
+    for (const keys of chunks([...new Set(dedupKeys)])) {
+      const rows = await this.raw.run<AlertsTable>(
+        `select * from alerts where integration_id = ? and dedup_key in (${this.raw.list(keys.length)})`,
+        [integrationId, ...keys],
+      );
+      for (const row of rows) found.push(toRecord(row));
+    }
+    return found;
+  }
+
+  /** New alerts, one statement per few hundred. */
+  async insertMany(records: readonly AlertRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const names = ALERT_COLUMNS.map(([name]) => name).join(', ');
+    if (this.dialect === 'postgres') {
+      const rows = records.map(toRow);
+      await this.raw.run(
+        `insert into alerts (${names}) select * from ${this.raw.unnest(ALERT_COLUMNS.map(([, type]) => type))}`,
+        this.raw.columns(rows, ALERT_COLUMNS.length, (row, c) => row[ALERT_COLUMNS[c]![0]]),
+      );
+      return;
+    }
+    for (const part of chunks(records)) {
+      const parameters: unknown[] = [];
+      for (const record of part) {
+        const row = toRow(record);
+        for (const [column] of ALERT_COLUMNS) parameters.push(row[column]);
+      }
+      await this.raw.run(`insert into alerts (${names}) values ${this.raw.rows(part.length, ALERT_COLUMNS.length)}`, parameters);
+    }
+  }
+
+  /**
+   * Repeats of stored alerts in one statement (per few hundred on SQLite):
+   * last_seen_at moved forward (never back: a refresh written late must not
+   * undo a later change), count increased (relative, so that concurrent repeats
+   * on other instances add up), labels and annotations replaced where given.
+   * One entry per alert id.
+   */
+  async touchMany(touches: readonly AlertTouch[]): Promise<void> {
+    if (touches.length === 0) return;
+    if (this.dialect === 'postgres') {
+      await this.raw.run(
+        `update alerts set last_seen_at = greatest(alerts.last_seen_at, v.at), count = alerts.count + v.n, ` +
+          `labels = coalesce(v.labels, alerts.labels), annotations = coalesce(v.annotations, alerts.annotations) ` +
+          `from ${this.raw.unnest(['text', 'bigint', 'integer', 'text', 'text'])} as v(id, at, n, labels, annotations) where alerts.id = v.id`,
+        [touches.map((t) => t.id), touches.map((t) => t.at), touches.map((t) => t.n), touches.map((t) => t.labels), touches.map((t) => t.annotations)],
+      );
+      return;
+    }
+    for (const part of chunks(touches)) {
+      const parameters: unknown[] = [];
+      for (const t of part) parameters.push(t.id, t.at, t.n, t.labels, t.annotations);
+      const values = this.raw.rows(part.length, 5);
+      await this.raw.run(
+        `update alerts set last_seen_at = max(alerts.last_seen_at, v.column2), count = alerts.count + v.column3, ` +
+          `labels = coalesce(v.column4, alerts.labels), annotations = coalesce(v.column5, alerts.annotations) ` +
+          `from (values ${values}) as v where alerts.id = v.column1`,
+        parameters,
+      );
+    }
+  }
 
   async findByIdentity(integrationId: string, dedupKey: string): Promise<AlertRecord | undefined> {
     const row = await this.db
@@ -200,6 +351,26 @@ export class AlertRepository {
       .execute();
   }
 
+  async appendHistoryMany(entries: readonly AlertHistoryEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    if (this.dialect === 'postgres') {
+      await this.raw.run(`insert into alert_history (id, alert_id, at, kind, text, data) select * from ${this.raw.unnest(['text', 'text', 'bigint', 'text', 'text', 'text'])}`, [
+        entries.map((e) => e.id),
+        entries.map((e) => e.alertId),
+        entries.map((e) => e.at),
+        entries.map((e) => e.kind),
+        entries.map((e) => e.text),
+        entries.map((e) => toJson(e.data)),
+      ]);
+      return;
+    }
+    for (const part of chunks(entries)) {
+      const parameters: unknown[] = [];
+      for (const e of part) parameters.push(e.id, e.alertId, e.at, e.kind, e.text, toJson(e.data));
+      await this.raw.run(`insert into alert_history (id, alert_id, at, kind, text, data) values ${this.raw.rows(part.length, 6)}`, parameters);
+    }
+  }
+
   async history(alertId: string, limit: number): Promise<AlertHistoryEntry[]> {
     const rows = await this.db.selectFrom('alert_history').selectAll().where('alert_id', '=', alertId).orderBy('id').limit(limit).execute();
     return rows.map((row) => ({
@@ -222,12 +393,42 @@ export class AlertRepository {
     return row?.incident_id;
   }
 
+  /**
+   * The incidents of these alert groups, as far as placing an alert needs them
+   * (id, status, when resolved), keyed by `service` NUL `group key`; groups
+   * without an incident are missing.
+   */
+  async groupIncidents(groups: ReadonlyArray<{ service: string; groupKey: string }>): Promise<Map<string, GroupIncident>> {
+    const found = new Map<string, GroupIncident>();
+    for (const part of chunks(groups)) {
+      const postgres = this.dialect === 'postgres';
+      const rows = await this.raw.run<{ service: string; group_key: string; id: string; status: string; resolved_at: number | null }>(
+        `select g.service, g.group_key, i.id, i.status, i.resolved_at from alert_groups g join incidents i on i.id = g.incident_id ` +
+          `where (g.service, g.group_key) in (${postgres ? `select * from ${this.raw.unnest(['text', 'text'])}` : `values ${this.raw.rows(part.length, 2)}`})`,
+        postgres ? [part.map((g) => g.service), part.map((g) => g.groupKey)] : part.flatMap((g) => [g.service, g.groupKey]),
+      );
+      for (const row of rows) {
+        found.set(`${row.service}\u0000${row.group_key}`, { id: row.id, status: row.status, resolvedAt: row.resolved_at === null ? null : Number(row.resolved_at) });
+      }
+    }
+    return found;
+  }
+
   async setGroupIncident(service: string, groupKey: string, incidentId: string, at: number): Promise<void> {
     await this.db
       .insertInto('alert_groups')
       .values({ service, group_key: groupKey, incident_id: incidentId, updated_at: at })
       .onConflict((oc) => oc.columns(['service', 'group_key']).doUpdateSet({ incident_id: incidentId, updated_at: at }))
       .execute();
+  }
+
+  /**
+   * PostgreSQL: takes these alert-group locks (as Tx.lock does: advisory, until
+   * the transaction ends) in the order given, in one statement. Nothing on SQLite.
+   */
+  async lockGroups(keys: readonly string[]): Promise<void> {
+    if (this.dialect !== 'postgres' || keys.length === 0) return;
+    await this.raw.run('select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest($1::text[]) as k', [keys]);
   }
 
   async countByStatus(): Promise<Array<{ status: string; suppressed: boolean; count: number }>> {

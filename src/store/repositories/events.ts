@@ -35,6 +35,23 @@ export class EventRepository {
     return { ...event, seq: Number(row.seq) };
   }
 
+  /** Several events, one statement per few hundred; their seqs ascend in the order given, as if appended one by one. */
+  async appendMany(events: readonly NewEvent[]): Promise<StoredEvent[]> {
+    const stored: StoredEvent[] = [];
+    for (let i = 0; i < events.length; i += 500) {
+      const part = events.slice(i, i + 500);
+      const rows = await this.db
+        .insertInto('events')
+        .values(part.map((event) => ({ at: event.at, type: event.type, incident_id: event.incidentId, data: toJson(event.data) })))
+        .returning('seq')
+        .execute();
+      // Rows are numbered in the order of the VALUES list; RETURNING need not list them in that order.
+      const seqs = rows.map((row) => Number(row.seq)).sort((a, b) => a - b);
+      part.forEach((event, k) => stored.push({ ...event, seq: seqs[k]! }));
+    }
+    return stored;
+  }
+
   async after(seq: number, limit: number): Promise<StoredEvent[]> {
     const rows = await this.db.selectFrom('events').selectAll().where('seq', '>', seq).orderBy('seq').limit(limit).execute();
     return rows.map((row) => toEvent(row as EventRow));

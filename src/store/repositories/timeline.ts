@@ -22,23 +22,29 @@ const toEntry = (row: TimelineTable): TimelineEntry => ({
   data: fromJson<Record<string, unknown>>(row.data, {}),
 });
 
+const toRow = (entry: TimelineEntry): TimelineTable => ({
+  id: entry.id,
+  incident_id: entry.incidentId,
+  at: entry.at,
+  actor: entry.actor,
+  kind: entry.kind,
+  text: entry.text,
+  data: toJson(entry.data),
+});
+
 /** Append-only: there is no update and no delete. */
 export class TimelineRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async append(entry: TimelineEntry): Promise<void> {
-    await this.db
-      .insertInto('timeline')
-      .values({
-        id: entry.id,
-        incident_id: entry.incidentId,
-        at: entry.at,
-        actor: entry.actor,
-        kind: entry.kind,
-        text: entry.text,
-        data: toJson(entry.data),
-      })
-      .execute();
+    await this.db.insertInto('timeline').values(toRow(entry)).execute();
+  }
+
+  /** Several entries, one statement per few hundred (alert ingest attaching many alerts). */
+  async appendMany(entries: readonly TimelineEntry[]): Promise<void> {
+    for (let i = 0; i < entries.length; i += 500) {
+      await this.db.insertInto('timeline').values(entries.slice(i, i + 500).map(toRow)).execute();
+    }
   }
 
   async list(incidentId: string, options: { afterId?: string; limit: number }): Promise<TimelineEntry[]> {

@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/runtime/index.ts';
+import { createTestDatabase, testEngine, type TestDatabase } from '../support/database.ts';
+import { ADMIN_TOKEN, EXAMPLE_CONFIG } from '../support/server.ts';
+
+/*
+ * How ingest batches behave from the outside: repeats answered without waiting
+ * for a commit (SQLite) are still counted and shown at once, and survive a
+ * graceful restart; requests that need writes of their own (opening an
+ * incident, resolving) go in the same batches as those that only add rows;
+ * a changed annotation is never taken for a repeat.
+ */
+
+interface AmAlert {
+  status?: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  fingerprint: string;
+}
+
+const webhook = (alerts: AmAlert[]) => ({
+  version: '4',
+  groupKey: '{}:{alertname="x"}',
+  truncatedAlerts: 0,
+  status: alerts.some((a) => (a.status ?? 'firing') === 'firing') ? 'firing' : 'resolved',
+  receiver: 'firebreak',
+  groupLabels: {},
+  commonLabels: {},
+  commonAnnotations: {},
+  externalURL: 'http://alertmanager.example:9093',
+  alerts: alerts.map((a) => ({
+    status: a.status ?? 'firing',
+    labels: a.labels,
+    annotations: a.annotations ?? {},
+    startsAt: '2026-11-23T10:00:00.000Z',
+    endsAt: a.status === 'resolved' ? '2026-11-23T10:05:00.000Z' : '0001-01-01T00:00:00Z',
+    generatorURL: 'http://prometheus.example:9090/graph?g0.expr=up',
+    fingerprint: a.fingerprint,
+  })),
+});
+
+describe(`alert ingest batches (${testEngine()})`, () => {
+  let database: TestDatabase;
+  let server: RunningServer;
+  let hook: string;
+
+  const start = () =>
+    startServer({ configPath: EXAMPLE_CONFIG, dataDir: database.dataDir, databaseUrl: database.databaseUrl, port: 0, bootstrapToken: ADMIN_TOKEN, logLevel: 'silent', timers: false });
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(server.url + path, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+  const post = async (alerts: AmAlert[]) => {
+    const response = await fetch(server.url + hook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(webhook(alerts)) });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as any).results as Record<string, number>;
+  };
+  const alertNamed = async (name: string) => {
+    const items = (await api('GET', `/api/v1/alerts?label=alertname=${name}&limit=500`)).body.items;
+    expect(items).toHaveLength(1);
+    return items[0];
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    server = await start();
+    const created = await api('POST', '/api/v1/integrations', { kind: 'alertmanager', name: 'batching' });
+    hook = created.body.url;
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  it('counts repeats answered at once, and a resolve right after them applies', async () => {
+    const alert = { labels: { alertname: 'BatchRepeatThenResolve', instance: 'a' }, fingerprint: 'brr-a' };
+    expect(await post([alert])).toEqual({ opened: 1 });
+    const answers = await Promise.all(Array.from({ length: 30 }, () => post([alert])));
+    expect(answers.every((results) => results.repeat === 1)).toBe(true);
+    const seen = await alertNamed('BatchRepeatThenResolve');
+    expect(seen).toMatchObject({ status: 'firing', count: 31 });
+
+    expect(await post([{ ...alert, status: 'resolved' }])).toEqual({ resolved: 1 });
+    const resolved = await alertNamed('BatchRepeatThenResolve');
+    expect(resolved).toMatchObject({ status: 'resolved', count: 32, incidentId: seen.incidentId });
+    const incident = (await api('GET', `/api/v1/incidents/${seen.incidentId}`)).body;
+    expect(incident.status).toBe('monitoring');
+    const kinds = (await api('GET', `/api/v1/incidents/${seen.incidentId}/timeline`)).body.items.map((e: any) => e.kind);
+    expect(kinds.filter((k: string) => k === 'alert.attached')).toHaveLength(1);
+    expect(kinds).toContain('alerts.resolved');
+
+    // Firing again is not a repeat: the alert fires again in its (still open) incident.
+    expect(await post([alert])).toEqual({ attached: 1 });
+    expect(await alertNamed('BatchRepeatThenResolve')).toMatchObject({ status: 'firing', count: 33 });
+  });
+
+  it('stores a changed annotation, which is no repeat of what was stored', async () => {
+    const alert = { labels: { alertname: 'BatchAnnotationChange', instance: 'a' }, fingerprint: 'bac-a' };
+    await post([{ ...alert, annotations: { summary: 'at 80%' } }]);
+    expect(await post([{ ...alert, annotations: { summary: 'at 95%' } }])).toEqual({ repeat: 1 });
+    expect(await alertNamed('BatchAnnotationChange')).toMatchObject({ count: 2, annotations: { summary: 'at 95%' } });
+    expect(await post([{ ...alert, annotations: { summary: 'at 95%' } }])).toEqual({ repeat: 1 });
+    expect(await alertNamed('BatchAnnotationChange')).toMatchObject({ count: 3, annotations: { summary: 'at 95%' } });
+  });
+
+  it('commits requests that only add rows together with requests that open or resolve incidents', async () => {
+    const joining = (i: number) => ({ labels: { alertname: 'BatchMixJoin', instance: `j${i}` }, fingerprint: `bmj-${i}` });
+    const resolving = { labels: { alertname: 'BatchMixResolve', instance: 'r' }, fingerprint: 'bmr' };
+    await post([joining(0)]);
+    await post([resolving]);
+    const opening = (i: number) => ({ labels: { alertname: `BatchMixOpen${i}`, instance: 'o' }, fingerprint: `bmo-${i}` });
+
+    const answers = await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) => post([joining(i + 1), joining(i + 100)])),
+      ...Array.from({ length: 3 }, (_, i) => post([opening(i)])),
+      post([{ ...resolving, status: 'resolved' }]),
+      post([joining(0)]),
+    ]);
+    expect(answers.slice(0, 20).every((results) => results.attached === 2)).toBe(true);
+    expect(answers.slice(20, 23)).toEqual([{ opened: 1 }, { opened: 1 }, { opened: 1 }]);
+    expect(answers[23]).toEqual({ resolved: 1 });
+    expect(answers[24]).toEqual({ repeat: 1 });
+
+    const joined = (await api('GET', '/api/v1/alerts?label=alertname=BatchMixJoin&limit=500')).body.items;
+    expect(joined).toHaveLength(41);
+    expect(new Set(joined.map((a: any) => a.incidentId)).size).toBe(1);
+    const timeline = (await api('GET', `/api/v1/incidents/${joined[0].incidentId}/timeline?limit=500`)).body.items;
+    expect(timeline.filter((e: any) => e.kind === 'alert.attached')).toHaveLength(41);
+    for (const alert of joined.slice(0, 5)) {
+      const { body } = await api('GET', `/api/v1/alerts/${alert.id}`);
+      expect(body.history.map((h: any) => h.kind)).toEqual(['fired']);
+    }
+    expect(await alertNamed('BatchMixResolve')).toMatchObject({ status: 'resolved' });
+    for (let i = 0; i < 3; i++) expect((await alertNamed(`BatchMixOpen${i}`)).incidentId).toEqual(expect.any(String));
+  });
+
+  it('keeps repeats answered at once across a graceful restart', async () => {
+    const alert = { labels: { alertname: 'BatchRestart', instance: 'a' }, fingerprint: 'brs-a' };
+    await post([alert]);
+    for (let i = 0; i < 10; i++) expect(await post([alert])).toEqual({ repeat: 1 });
+    await server.close();
+    server = await start();
+    expect(await alertNamed('BatchRestart')).toMatchObject({ status: 'firing', count: 11 });
+    // After the restart nothing is remembered: the next repeat is read from the database, and counted.
+    expect(await post([alert])).toEqual({ repeat: 1 });
+    expect(await alertNamed('BatchRestart')).toMatchObject({ count: 12 });
+  });
+});
