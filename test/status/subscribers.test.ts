@@ -143,7 +143,8 @@ describe('email subscribers of the status page', () => {
     expect(text).toContain('Investigating');
     expect(text).not.toContain('db-7');
     expect(text).not.toContain('paging the storage team');
-    expect(text).not.toContain('P2');
+    // As a word: the random unsubscribe token in the headers may hold the letters P2.
+    expect(text).not.toMatch(/\bP2\b/);
     expect(header(mail, 'X-Firebreak-Incident')).toBeUndefined();
     expect(header(mail, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     const listUnsubscribe = header(mail, 'List-Unsubscribe')!;
