@@ -1,4 +1,5 @@
-import { Liquid, type FS, type Template } from 'liquidjs';
+import { Liquid, type Template } from 'liquidjs';
+import { noFiles } from '../templates/engine.ts';
 import type { AlertCatalogEntry, Config, SeverityLevel } from '../config/schema.ts';
 import { parseDuration } from '../core/duration.ts';
 import type { IntegrationRecord } from '../store/index.ts';
@@ -60,20 +61,8 @@ export function createTemplateEngine(): Liquid {
   });
 }
 
-const refuse = (file: string): never => {
-  throw new Error(`templates cannot read files (${file})`);
-};
-/** A file system with no files: {% include %} and {% render %} find nothing. */
-const NO_FILES: FS = {
-  exists: async () => false,
-  existsSync: () => false,
-  readFile: async (file) => refuse(file),
-  readFileSync: (file) => refuse(file),
-  resolve: (_dir, file) => file,
-  contains: async () => false,
-  containsSync: () => false,
-  dirname: () => '',
-};
+/** Alert title templates read no files either. */
+const NO_FILES = noFiles((file) => `templates cannot read files (${file})`);
 
 const DEFAULT_SEVERITY_WORDS = ['critical', 'error', 'warning', 'info'] as const;
 

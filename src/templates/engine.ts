@@ -45,20 +45,26 @@ const ESCAPERS: Record<TemplateFormat, ((value: unknown) => string) | undefined>
   slack: escapeWith(SLACK_ESCAPES, /[&<>]/g),
 };
 
-const refuse = (file: string): never => {
-  throw new Error(`templates cannot read files (${file}); {% include %} and {% render %} are not available`);
-};
-/** A file system with no files: {% include %}, {% render %} and {% layout %} find nothing. */
-const NO_FILES: FS = {
-  exists: async () => false,
-  existsSync: () => false,
-  readFile: async (file) => refuse(file),
-  readFileSync: (file) => refuse(file),
-  resolve: (_dir, file) => file,
-  contains: async () => false,
-  containsSync: () => false,
-  dirname: () => '',
-};
+/**
+ * A file system with no files, for Liquid engines that must never read one:
+ * {% include %}, {% render %} and {% layout %} find nothing, and reading fails with `refusal`.
+ */
+export function noFiles(refusal: (file: string) => string): FS {
+  const refuse = (file: string): never => {
+    throw new Error(refusal(file));
+  };
+  return {
+    exists: async () => false,
+    existsSync: () => false,
+    readFile: async (file) => refuse(file),
+    readFileSync: (file) => refuse(file),
+    resolve: (_dir, file) => file,
+    contains: async () => false,
+    containsSync: () => false,
+    dirname: () => '',
+  };
+}
+const NO_FILES = noFiles((file) => `templates cannot read files (${file}); {% include %} and {% render %} are not available`);
 
 /**
  * Message templates are the operator's text rendered with incident data that
