@@ -56,25 +56,33 @@ export async function changeStep(
     });
   }
   const updated: RunStepRecord = { ...step, ...changes, updatedAt: at };
+  await announceStep(ctx, tx, run, updated, note);
+  if (FINAL_STATES.includes(updated.state) !== FINAL_STATES.includes(step.state)) await settleRun(ctx, tx, run);
+  return updated;
+}
+
+/**
+ * Tells live views that a step changed (a `run.step` event) and, with a note and an
+ * incident, writes the timeline entry. For changes whose row the caller already wrote.
+ */
+export async function announceStep(ctx: Context, tx: Tx, run: RunRecord, step: RunStepRecord, note: Note | null): Promise<void> {
   await ctx.events.record(tx, {
-    at,
+    at: ctx.clock.now(),
     type: 'run.step',
     incidentId: run.incidentId,
     data: {
       runId: run.id,
       stepId: step.stepId,
-      state: updated.state,
-      attempt: updated.attempt,
+      state: step.state,
+      attempt: step.attempt,
       change: note?.kind ?? 'run.step.changed',
-      exitCode: updated.exitCode,
-      runner: updated.runnerName,
+      exitCode: step.exitCode,
+      runner: step.runnerName,
     },
   });
   if (note && run.incidentId !== null) {
-    await appendTimeline(ctx, tx, run.incidentId, note.kind, note.text, { runId: run.id, stepId: step.stepId, attempt: updated.attempt, ...note.data });
+    await appendTimeline(ctx, tx, run.incidentId, note.kind, note.text, { runId: run.id, stepId: step.stepId, attempt: step.attempt, ...note.data });
   }
-  if (FINAL_STATES.includes(updated.state) !== FINAL_STATES.includes(step.state)) await settleRun(ctx, tx, run);
-  return updated;
 }
 
 /** A run is completed once every step has ended; a retry opens it again. */

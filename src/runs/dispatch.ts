@@ -1,5 +1,4 @@
 import type { Context } from '../core/context.ts';
-import { appendTimeline } from '../incidents/timeline.ts';
 import { parseDuration } from '../core/duration.ts';
 import { DomainError, invalid } from '../core/errors.ts';
 import type { Masker } from '../runbooks/mask.ts';
@@ -15,7 +14,7 @@ import {
   type RunnableKind,
 } from '../runbooks/protocol.ts';
 import type { RunRecord, RunStepRecord, Tx } from '../store/index.ts';
-import { changeStep, loadRun, stepLabel } from './changes.ts';
+import { announceStep, changeStep, loadRun, stepLabel } from './changes.ts';
 import { matchesSelector } from './selector.ts';
 import { maskerFor, outputTail, secretValuesOf } from './view.ts';
 
@@ -64,9 +63,10 @@ export async function claimStep(ctx: Context, request: ClaimRequest): Promise<As
       if (!moved) continue;
       const run = await loadRun(tx, candidate.runId);
       const step: RunStepRecord = { ...candidate, ...changes };
-      await note(ctx, tx, run, step, 'run.step.started', `Step ${stepLabel(step)} started on runner ${request.runner.name}`, {
-        command: step.definition.command,
-        runner: { id: request.runner.id, name: request.runner.name, labels: request.runner.labels },
+      await announceStep(ctx, tx, run, step, {
+        kind: 'run.step.started',
+        text: `Step ${stepLabel(step)} started on runner ${request.runner.name}`,
+        data: { command: step.definition.command, runner: { id: request.runner.id, name: request.runner.name, labels: request.runner.labels } },
       });
       return assignmentOf(ctx, run, step);
     }
@@ -93,20 +93,6 @@ function assignmentOf(ctx: Context, run: RunRecord, step: RunStepRecord): Assign
     leaseMs: lease,
     heartbeatMs: Math.max(1000, Math.floor(lease / 3)),
   };
-}
-
-/** Records the change without touching the step row (the caller already did, with its own compare-and-set). */
-async function note(ctx: Context, tx: Tx, run: RunRecord, step: RunStepRecord, kind: string, text: string, data: Record<string, unknown>): Promise<void> {
-  const at = ctx.clock.now();
-  await ctx.events.record(tx, {
-    at,
-    type: 'run.step',
-    incidentId: run.incidentId,
-    data: { runId: run.id, stepId: step.stepId, state: step.state, attempt: step.attempt, change: kind, exitCode: step.exitCode, runner: step.runnerName },
-  });
-  if (run.incidentId !== null) {
-    await appendTimeline(ctx, tx, run.incidentId, kind, text, { runId: run.id, stepId: step.stepId, attempt: step.attempt, ...data });
-  }
 }
 
 /** The step this runner holds under `assignmentId`, or 409 assignment_gone. */
