@@ -355,11 +355,8 @@ async function approve(ctx: Context, tx: Tx, run: RunRecord, step: RunStepRecord
     text: `${who} approved step ${stepLabel(step)} requested by ${step.requestedBy}${count < rule.approvals ? ` (${count} of ${rule.approvals})` : ''}${comment ? `: ${comment}` : ''}`,
     data: { approvedBy: who, requestedBy: step.requestedBy, comment, approvals: count, needed: rule.approvals },
   };
-  if (count < rule.approvals) {
-    if (run.incidentId !== null) await appendTimeline(ctx, tx, run.incidentId, note.kind, note.text, { runId: run.id, stepId: step.stepId, ...note.data });
-    return step;
-  }
   if (run.incidentId !== null) await appendTimeline(ctx, tx, run.incidentId, note.kind, note.text, { runId: run.id, stepId: step.stepId, ...note.data });
+  if (count < rule.approvals) return step;
   return begin(ctx, tx, run, step, ['awaiting-approval'], {}, '');
 }
 
