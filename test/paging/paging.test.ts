@@ -106,6 +106,13 @@ describe('paging', () => {
 
     const forged = path.slice(0, -3) + (path.endsWith('AAA') ? 'BBB' : 'AAA');
     expect((await fetch(t.url + forged, { method: 'POST' })).status).toBe(401);
+    // A browser gets a page that says so; anything else the usual error envelope.
+    const inBrowser = await fetch(t.url + forged, { headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(inBrowser.status).toBe(401);
+    expect(await inBrowser.text()).toContain('This link does not work');
+    const scripted = await fetch(t.url + forged);
+    expect(scripted.status).toBe(401);
+    expect(((await scripted.json()) as any).error.code).toBe('unauthenticated');
 
     const done = await fetch(t.url + path, { method: 'POST' });
     expect(done.status).toBe(200);

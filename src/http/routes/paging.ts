@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate, can } from '../../auth/index.ts';
 import type { Actor } from '../../core/actor.ts';
 import { actorLabel } from '../../core/actor.ts';
@@ -310,13 +311,19 @@ export const pagingRoutes =
     );
 
     // The acknowledge link in a page: GET shows what it would do (link scanners only ever GET), POST does it.
+    // A refusal is a page for a browser, and the usual error envelope for anything else (scripts, scanners, tests).
+    const refuse = (request: FastifyRequest, reply: FastifyReply, status: number, code: string, title: string, text: string) =>
+      /\btext\/html\b/.test(String(request.headers.accept ?? ''))
+        ? reply.status(status).header('content-type', 'text/html; charset=utf-8').send(page(title, `<p>${escapeHtml(text)}</p>`))
+        : reply.status(status).send(errorBody(code, text));
     const AckParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false });
     app.get('/ack/:token', { config: { action: 'public' }, schema: { hide: true, params: AckParams } }, async (request, reply) => {
       const claim = runtime.links.verify(request.params.token, services.clock.now());
-      reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
-      if (!claim) return reply.status(401).send(page('This link does not work', '<p>The acknowledge link is invalid or has expired. Open Firebreak to acknowledge.</p>'));
+      reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+      if (!claim) return refuse(request, reply, 401, 'unauthenticated', 'This link does not work', 'The acknowledge link is invalid or has expired. Open Firebreak to acknowledge.');
       const incident = await services.store.repos.incidents.get(claim.incidentId);
-      if (!incident) return reply.status(404).send(page('No such incident', '<p>The incident no longer exists.</p>'));
+      if (!incident) return refuse(request, reply, 404, 'not_found', 'No such incident', 'The incident no longer exists.');
+      reply.header('content-type', 'text/html; charset=utf-8');
       const state = incident.acknowledgedAt !== null ? `<p>Already acknowledged by ${escapeHtml(incident.acknowledgedBy ?? '')}.</p>` : '';
       return reply.send(
         page(
@@ -326,9 +333,10 @@ export const pagingRoutes =
       );
     });
     app.post('/ack/:token', { config: { action: 'public' }, schema: { hide: true, params: AckParams } }, async (request, reply) => {
-      reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
+      reply.header('cache-control', 'no-store');
       const claim = runtime.links.verify(request.params.token, services.clock.now());
-      if (!claim) return reply.status(401).send(page('This link does not work', '<p>The acknowledge link is invalid or has expired.</p>'));
+      if (!claim) return refuse(request, reply, 401, 'unauthenticated', 'This link does not work', 'The acknowledge link is invalid or has expired.');
+      reply.header('content-type', 'text/html; charset=utf-8');
       const outcome = await acknowledgeAs(services, claim.userId, claim.incidentId, 'from the link in a page');
       return reply.status(outcome.status).send(page(outcome.title, `<p>${escapeHtml(outcome.text)}</p>`));
     });
