@@ -13,7 +13,9 @@ export {
 export {
   CreateSilenceInput,
   CreateMaintenanceInput,
+  PreviewSilenceInput,
   createSilence,
+  previewSilence,
   expireSilence,
   listSilences,
   createMaintenanceWindow,

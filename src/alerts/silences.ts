@@ -3,8 +3,9 @@ import { actorLabel } from '../core/actor.ts';
 import type { Context } from '../core/context.ts';
 import { parseDuration } from '../core/duration.ts';
 import { DomainError, invalid, notFound } from '../core/errors.ts';
-import type { MaintenanceWindowRecord, SilenceRecord } from '../store/index.ts';
-import { matches, parseMatchers } from './matchers/index.ts';
+import type { AlertRecord, MaintenanceWindowRecord, SilenceRecord } from '../store/index.ts';
+import { matches, parseMatchers, type Matcher } from './matchers/index.ts';
+import { repeatsWritten } from './pipeline.ts';
 
 export const CreateSilenceInput = Type.Object(
   {
@@ -45,11 +46,10 @@ function windowOf(now: number, input: { startsAt?: string; endsAt?: string; dura
   return { startsAt, endsAt };
 }
 
-/** Silenced alerts are still stored and shown; they open nothing while the silence lasts. */
-export async function createSilence(ctx: Context, input: CreateSilenceInput): Promise<SilenceRecord> {
+function silenceMatchers(texts: readonly string[]): Matcher[] {
   let matchers;
   try {
-    matchers = parseMatchers(input.matchers);
+    matchers = parseMatchers(texts);
   } catch (error) {
     throw invalid(`Invalid matcher: ${(error as Error).message}`, { field: 'matchers' });
   }
@@ -57,6 +57,33 @@ export async function createSilence(ctx: Context, input: CreateSilenceInput): Pr
   if (matchers.every((m) => matches([m], {}))) {
     throw invalid('These matchers would silence every alert; name at least one label value', { field: 'matchers' });
   }
+  return matchers;
+}
+
+export const PreviewSilenceInput = Type.Object(
+  { matchers: Type.Array(Type.String({ minLength: 1, maxLength: 2000 }), { minItems: 1, maxItems: 50 }) },
+  { additionalProperties: false },
+);
+export type PreviewSilenceInput = Static<typeof PreviewSilenceInput>;
+
+/** Alerts not yet resolved that would be examined at most, newest first, when previewing. */
+const PREVIEW_SCAN = 5000;
+
+/**
+ * The alerts a silence with these matchers would cover right now (those not yet
+ * resolved), as the ingest path would match them; nothing is stored.
+ */
+export async function previewSilence(ctx: Context, input: PreviewSilenceInput): Promise<{ matching: AlertRecord[]; scanned: number; complete: boolean }> {
+  const matchers = silenceMatchers(input.matchers);
+  await repeatsWritten(ctx.store);
+  const open = await ctx.store.repos.alerts.list({ statuses: ['firing', 'acknowledged'], limit: PREVIEW_SCAN + 1 });
+  const scanned = open.slice(0, PREVIEW_SCAN);
+  return { matching: scanned.filter((alert) => matches(matchers, alert.labels)), scanned: scanned.length, complete: open.length <= PREVIEW_SCAN };
+}
+
+/** Silenced alerts are still stored and shown; they open nothing while the silence lasts. */
+export async function createSilence(ctx: Context, input: CreateSilenceInput): Promise<SilenceRecord> {
+  const matchers = silenceMatchers(input.matchers);
   const silence: SilenceRecord = {
     id: ctx.newId(),
     matchers: matchers.map(({ name, op, value }) => ({ name, op, value })),

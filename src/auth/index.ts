@@ -11,4 +11,4 @@ export {
   type TokenSummary,
   type CreateTokenInput,
 } from './tokens.ts';
-export { can, authorize, type Action } from './policy.ts';
+export { actionsOf, can, authorize, type Action } from './policy.ts';

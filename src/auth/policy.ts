@@ -11,15 +11,33 @@ export type Action =
   | 'runs.read'
   | 'runs.write'
   | 'runner.work'
-  | 'status.manage';
+  | 'status.manage'
+  /** A person's own sign-in: who am I, my sessions, my password. */
+  | 'session.own'
+  | 'users.manage';
 
 /** Who may do what, in one table: viewers read, responders act, admins manage, runners only run steps. */
 const GRANTS: Record<Role, readonly Action[]> = {
-  viewer: ['incidents.read', 'events.read', 'config.read', 'runs.read'],
-  responder: ['incidents.read', 'incidents.write', 'events.read', 'config.read', 'runs.read', 'runs.write', 'status.manage'],
-  admin: ['incidents.read', 'incidents.write', 'events.read', 'config.read', 'config.manage', 'tokens.manage', 'runs.read', 'runs.write', 'status.manage'],
+  viewer: ['incidents.read', 'events.read', 'config.read', 'runs.read', 'session.own'],
+  responder: ['incidents.read', 'incidents.write', 'events.read', 'config.read', 'runs.read', 'runs.write', 'status.manage', 'session.own'],
+  admin: [
+    'incidents.read',
+    'incidents.write',
+    'events.read',
+    'config.read',
+    'config.manage',
+    'tokens.manage',
+    'runs.read',
+    'runs.write',
+    'status.manage',
+    'session.own',
+    'users.manage',
+  ],
   runner: ['runner.work'],
 };
+
+/** Everything a role may do, for clients that show only what the person can use. */
+export const actionsOf = (role: Role): readonly Action[] => GRANTS[role];
 
 export function can(actor: Actor, action: Action): boolean {
   return GRANTS[actor.role].includes(action);

@@ -64,6 +64,7 @@ const EXIT_BY_DOMAIN_CODE: Record<ErrorCode, ExitCode> = {
   forbidden: EXIT.auth,
   config_invalid: EXIT.config,
   unavailable: EXIT.failure,
+  rate_limited: EXIT.failure,
 };
 
 export function exitCodeForStatus(status: number): ExitCode {

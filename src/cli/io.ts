@@ -8,6 +8,15 @@ export interface OutputStream {
   readonly isTTY?: boolean;
 }
 
+export interface InputStream extends AsyncIterable<string | Buffer> {
+  readonly isTTY?: boolean;
+  setRawMode?(mode: boolean): unknown;
+  on(event: 'data', listener: (chunk: string | Buffer) => void): unknown;
+  off(event: 'data', listener: (chunk: string | Buffer) => void): unknown;
+  resume(): unknown;
+  pause(): unknown;
+}
+
 export interface SignalSource {
   on(signal: NodeJS.Signals, listener: () => void): unknown;
   off(signal: NodeJS.Signals, listener: () => void): unknown;
@@ -16,6 +25,7 @@ export interface SignalSource {
 export interface Io {
   readonly stdout: OutputStream;
   readonly stderr: OutputStream;
+  readonly stdin: InputStream;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
   readonly now: () => number;
@@ -29,6 +39,7 @@ export function createIo(overrides: Partial<Io> = {}): Io {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
     env: process.env,
     cwd: process.cwd(),
     now: Date.now,

@@ -14,6 +14,7 @@ import { runbookGroup } from './runbook.ts';
 import { runnerCommand } from './runner.ts';
 import { maintenanceGroup, silenceGroup } from './silence.ts';
 import { tokenGroup } from './token.ts';
+import { userGroup } from './user.ts';
 
 const FOOTER = [
   'Client commands talk to a server: --server URL (env FIREBREAK_URL, default http://127.0.0.1:8080)',
@@ -41,6 +42,7 @@ export const root: Group = {
     outboxGroup,
     integrationGroup,
     tokenGroup,
+    userGroup,
     configGroup,
   ],
   footer: FOOTER,

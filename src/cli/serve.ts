@@ -16,6 +16,24 @@ export interface ServeSettings {
   databaseUrl: string | undefined;
   bootstrapToken: string | undefined;
   logLevel: string | undefined;
+  trustProxy: boolean | number | string[];
+}
+
+/**
+ * FIREBREAK_TRUST_PROXY: `true` (any proxy), a hop count, or a comma-separated
+ * list of proxy addresses and CIDRs whose X-Forwarded-For and -Proto to believe.
+ */
+export function parseTrustProxy(text: string | undefined, usage: string): boolean | number | string[] {
+  if (text === undefined || text === 'false' || text === '0') return false;
+  if (text === 'true') return true;
+  if (/^\d{1,2}$/.test(text)) return Number(text);
+  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const address = /^(?:[0-9.]+|[0-9a-fA-F:]+)(?:\/\d{1,3})?$|^(?:loopback|linklocal|uniquelocal)$/;
+  const wrong = entries.find((entry) => !address.test(entry));
+  if (entries.length === 0 || wrong !== undefined) {
+    throw new UsageError(`FIREBREAK_TRUST_PROXY must be true, false, a hop count or proxy addresses/CIDRs separated by commas, not '${wrong ?? text}'`, usage);
+  }
+  return entries;
 }
 
 /** Flags first, then the environment, then defaults. */
@@ -31,6 +49,7 @@ export function serveSettings({ io, options, usage }: Invocation): ServeSettings
     databaseUrl: nonEmpty(io.env.DATABASE_URL),
     bootstrapToken: nonEmpty(io.env.FIREBREAK_BOOTSTRAP_TOKEN),
     logLevel: nonEmpty(io.env.LOG_LEVEL),
+    trustProxy: parseTrustProxy(nonEmpty(io.env.FIREBREAK_TRUST_PROXY), usage),
   };
 }
 
@@ -41,7 +60,8 @@ export const serveCommand: Command = {
   description: [
     'Environment: FIREBREAK_CONFIG, FIREBREAK_DATA_DIR, PORT, HOST (fallbacks for the options),',
     'DATABASE_URL (postgres://… selects PostgreSQL instead of SQLite in the data directory),',
-    'FIREBREAK_BOOTSTRAP_TOKEN (an admin API token created at start if absent), LOG_LEVEL.',
+    'FIREBREAK_BOOTSTRAP_TOKEN (an admin API token created at start if absent), LOG_LEVEL,',
+    'FIREBREAK_TRUST_PROXY (behind a reverse proxy: true, a hop count, or proxy addresses/CIDRs).',
     'Signals: SIGTERM/SIGINT stop gracefully (a second one stops at once); SIGHUP reloads the config.',
   ].join('\n'),
   options: {

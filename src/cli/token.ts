@@ -1,13 +1,12 @@
-import { existsSync } from 'node:fs';
 import { createApiToken, isRole, ROLES } from '../auth/index.ts';
 import { systemClock } from '../core/clock.ts';
 import { segment } from './client.ts';
 import { JSON_OPTION, REMOTE_OPTIONS, type Command, type Group, type Invocation } from './command.ts';
-import { resolveDataDir } from './config.ts';
-import { CliError, EXIT, UsageError } from './errors.ts';
+import { DATA_DIR_OPTION, withDatabase } from './database.ts';
+import { EXIT, UsageError } from './errors.ts';
 import { printLine } from './io.ts';
 import { formatJson, formatRelative, formatTable } from './output.ts';
-import { connect, nonEmpty, respond } from './remote.ts';
+import { connect, respond } from './remote.ts';
 
 /** What the API lists; times may come as ISO text or epoch milliseconds. */
 interface TokenSummary {
@@ -46,7 +45,7 @@ const create: Command = {
   options: {
     role: { type: 'string', value: 'ROLE', description: `one of ${ROLES.join(', ')} (required)` },
     name: { type: 'string', value: 'NAME', description: 'who or what will use it, e.g. ci or alice (required)' },
-    'data-dir': { type: 'string', value: 'DIR', description: 'data directory (env FIREBREAK_DATA_DIR, default ./data)' },
+    ...DATA_DIR_OPTION,
     ...JSON_OPTION,
   },
   examples: ['firebreak token create --role responder --name alice'],
@@ -55,18 +54,7 @@ const create: Command = {
     const role = requireOption(invocation, 'role');
     const name = requireOption(invocation, 'name');
     if (!isRole(role)) throw new UsageError(`unknown role '${role}'; use one of ${ROLES.join(', ')}`, invocation.usage);
-    const databaseUrl = nonEmpty(io.env.DATABASE_URL);
-    const dataDir = resolveDataDir(io, options.string('data-dir'));
-    // Opening SQLite creates the directory; a token in a database no server reads is a silent trap.
-    if (databaseUrl === undefined && !existsSync(dataDir)) {
-      throw new CliError(`data directory ${dataDir} does not exist`, EXIT.config, {
-        hints: ['pass the directory the server uses with --data-dir DIR or FIREBREAK_DATA_DIR, or set DATABASE_URL'],
-      });
-    }
-    // Loaded on demand: of all commands, only this one needs the database drivers.
-    const { openStore } = await import('../store/index.ts');
-    const store = await openStore({ dataDir, databaseUrl });
-    try {
+    return withDatabase(invocation, async (store) => {
       const { token, record } = await createApiToken(store, { name, role }, systemClock);
       const created = { id: record.id, name: record.name, role: record.role, createdAt: toIso(record.createdAt) };
       if (options.flag('json')) {
@@ -76,9 +64,7 @@ const create: Command = {
       printLine(io.stderr, `Created ${record.role} token "${record.name}" (id ${record.id}). It is shown only this once:`);
       printLine(io.stdout, token);
       return EXIT.ok;
-    } finally {
-      await store.close();
-    }
+    });
   },
 };
 

@@ -8,6 +8,7 @@ import { deepFreeze } from './freeze.ts';
 import { SEVERITY_PRESETS } from './presets.ts';
 import { loadRunbookLibrary, type RunbookLibrary } from '../runbooks/library.ts';
 import { RunbookSettings } from '../runbooks/schema.ts';
+import { SignInSettings } from '../accounts/schema.ts';
 import { loadTemplateLibrary, type TemplateLibrary } from '../templates/index.ts';
 import { closestName, configInvalid, formatPath, type ConfigPath, type ConfigProblem } from './problems.ts';
 import { referenceProblems } from './referenceProblems.ts';
@@ -173,6 +174,7 @@ function buildConfig(file: ConfigFile, runbooks: RunbookLibrary, templates: Temp
     paging: file.paging ?? { ackLinkTtl: '24h' },
     publicUrl: file.publicUrl?.replace(/\/+$/, '') ?? null,
     runbookSettings: file.runbooks ?? (Value.Default(RunbookSettings, {}) as RunbookSettings),
+    signIn: file.signIn ?? (Value.Default(SignInSettings, {}) as SignInSettings),
     communications: file.communications ?? {},
     source,
     severity: (id: string) => severityById.get(id.toLowerCase()),

@@ -8,6 +8,7 @@ import { RunbookSettings } from '../runbooks/schema.ts';
 import { PostIncidentSettings } from '../postincident/schema.ts';
 import { CommunicationsSettings, TemplateSettings, type TemplateLibrary } from '../templates/index.ts';
 import { StatusPageSettings } from '../status/settings.ts';
+import { SignInSettings } from '../accounts/schema.ts';
 
 /**
  * The one schema of firebreak.yaml. The loader validates against it, the code is
@@ -213,6 +214,7 @@ export const ConfigFile = Type.Object(
     templates: Type.Optional(TemplateSettings),
     communications: Type.Optional(CommunicationsSettings),
     statusPage: Type.Optional(StatusPageSettings),
+    signIn: Type.Optional(SignInSettings),
   },
   { additionalProperties: false },
 );
@@ -268,6 +270,8 @@ export interface Config {
   readonly paging: PagingSettings;
   readonly publicUrl: string | null;
   readonly runbookSettings: RunbookSettings;
+  /** How long web UI sessions last. */
+  readonly signIn: SignInSettings;
   /** The runbooks of `runbooks.paths`, read when this configuration was loaded. */
   readonly runbooks: RunbookLibrary;
   /** The message templates of `templates.path`, parsed when this configuration was loaded. */

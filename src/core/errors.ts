@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'unauthenticated'
   | 'forbidden'
   | 'config_invalid'
-  | 'unavailable';
+  | 'unavailable'
+  | 'rate_limited';
 
 export class DomainError extends Error {
   readonly code: ErrorCode;
@@ -32,6 +33,8 @@ export const notFound = (what: string, id: string) =>
 export const conflict = (message: string, details?: unknown) => new DomainError('conflict', message, details);
 export const forbidden = (message: string, details?: unknown) => new DomainError('forbidden', message, details);
 export const unauthenticated = (message: string) => new DomainError('unauthenticated', message);
+/** Too many attempts; `retryAfterSeconds` says when to try again. */
+export const rateLimited = (message: string, retryAfterSeconds: number) => new DomainError('rate_limited', message, { retryAfterSeconds });
 
 export function isDomainError(error: unknown): error is DomainError {
   return error instanceof DomainError;

@@ -1,10 +1,11 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { authenticate, authorize, type Action } from '../auth/index.ts';
+import { authorize, type Action } from '../auth/index.ts';
+import { authenticateRequest, type Credentials } from './auth.ts';
 import type { Actor } from '../core/actor.ts';
 import type { Services } from '../core/context.ts';
-import { invalid, unauthenticated } from '../core/errors.ts';
+import { invalid } from '../core/errors.ts';
 import type { Metrics } from '../observability/index.ts';
 import { errorBody, sendError } from './errors.ts';
 import { findUnstorableText, parseJsonBody } from './json.ts';
@@ -18,6 +19,9 @@ import { eventRoutes, type SseConnections } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { userRoutes } from './routes/users.ts';
+import { webRoutes } from './routes/web.ts';
 import { runRoutes } from './routes/runs.ts';
 import { postIncidentRoutes } from './routes/postincident.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -34,6 +38,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     actor: Actor;
+    credentials: Credentials;
   }
 }
 
@@ -47,9 +52,17 @@ export interface AppOptions {
   /** Nudges the timer scheduler after a write that may have made a timer due. */
   wakeTimers?: () => void;
   bodyLimit?: number;
+  /** Believe X-Forwarded-For/-Proto from these proxies (Fastify's trustProxy): true, a hop count, or addresses and CIDRs. */
+  trustProxy?: boolean | number | string[];
+  /** The built web UI (web/dist); null serves none. */
+  uiDir?: string | null;
 }
 
 export type App = FastifyInstance;
+
+/** A hop count means: believe that many proxies nearest to us. */
+const trustProxyOption = (setting: AppOptions['trustProxy']) =>
+  typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : (setting ?? false);
 
 export async function createApp(options: AppOptions): Promise<App> {
   const { services, metrics } = options;
@@ -57,6 +70,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const app = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    trustProxy: trustProxyOption(options.trustProxy),
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : requestIds();
@@ -101,16 +115,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
 
   app.decorateRequest('actor', null as never);
+  app.decorateRequest('credentials', null as never);
   app.addHook('onRequest', async (request) => {
     const action = request.routeOptions.config.action;
     if (action === 'public' || action === undefined) return;
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) throw unauthenticated('Send an API token as "Authorization: Bearer <token>"');
-    const actor = await authenticate(services.store, services.clock, match[1]!);
-    if (!actor) throw unauthenticated('The API token is unknown or revoked');
-    authorize(actor, action);
-    request.actor = actor;
+    const credentials = await authenticateRequest(services, request);
+    authorize(credentials.actor, action);
+    request.credentials = credentials;
+    request.actor = credentials.actor;
   });
   // Path and query text reach SQL as parameters; refuse what the database cannot compare (NUL, lone surrogates).
   app.addHook('preValidation', async (request) => {
@@ -164,6 +176,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   await app.register(incidentRoutes(services, options.wakeTimers ?? (() => {})), { prefix: '/api/v1' });
   await app.register(eventRoutes(services, sse), { prefix: '/api/v1' });
   await app.register(tokenRoutes(services), { prefix: '/api/v1' });
+  await app.register(sessionRoutes(services), { prefix: '/api/v1' });
+  await app.register(userRoutes(services), { prefix: '/api/v1' });
   await app.register(configRoutes(services, options.reloadConfig), { prefix: '/api/v1' });
   await app.register(alertRoutes(services), { prefix: '/api/v1' });
   await app.register(ingestRoutes(services, options.alerts));
@@ -173,6 +187,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   await app.register(reportRoutes(services), { prefix: '/api/v1' });
   await app.register(statusRoutes(services));
   await app.register(templateRoutes(services), { prefix: '/api/v1' });
+  if (options.uiDir) await app.register(webRoutes(options.uiDir));
   app.get('/api/v1/openapi.json', { config: { action: 'public' }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -13,6 +13,7 @@ const STATUS: Record<ErrorCode, number> = {
   assignment_gone: 409,
   config_invalid: 400,
   unavailable: 503,
+  rate_limited: 429,
 };
 
 export interface ErrorBody {
@@ -62,6 +63,8 @@ function validationDetails(error: FastifyError): Array<{ field: string; message:
 
 export function sendError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (isDomainError(error)) {
+    const retryAfter = (error.details as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+    if (error.code === 'rate_limited' && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
     return reply.status(STATUS[error.code]).send(errorBody(error.code, error.message, error.details));
   }
   const fastifyError = error as FastifyError;

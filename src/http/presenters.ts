@@ -1,4 +1,5 @@
 import type { Static } from '@sinclair/typebox';
+import type { AccountSummary, SessionSummary } from '../accounts/index.ts';
 import type { TokenSummary } from '../auth/index.ts';
 import type { IncidentView, Reminder } from '../incidents/index.ts';
 import type {
@@ -11,6 +12,8 @@ import type {
   TimelineEntry,
 } from '../store/index.ts';
 import type {
+  AccountJson,
+  SessionJson,
   AlertHistoryJson,
   AlertJson,
   ClockJson,
@@ -151,4 +154,29 @@ export const presentMaintenanceWindow = (window: MaintenanceWindowRecord): Stati
   comment: window.comment,
   createdAt: iso(window.createdAt),
   cancelledAt: isoOrNull(window.cancelledAt),
+});
+
+export const presentAccount = (account: AccountSummary, people: ReadonlyArray<{ id: string }>): Static<typeof AccountJson> => ({
+  id: account.id,
+  username: account.username,
+  name: account.name,
+  role: account.role,
+  person: people.some((person) => person.id === account.username),
+  createdAt: iso(account.createdAt),
+  createdBy: account.createdBy,
+  updatedAt: iso(account.updatedAt),
+  passwordChangedAt: iso(account.passwordChangedAt),
+  disabledAt: isoOrNull(account.disabledAt),
+  lastLoginAt: isoOrNull(account.lastLoginAt),
+});
+
+export const presentSession = (session: SessionSummary, currentId: string | null): Static<typeof SessionJson> => ({
+  id: session.id,
+  accountId: session.accountId,
+  createdAt: iso(session.createdAt),
+  lastSeenAt: iso(session.lastSeenAt),
+  expiresAt: iso(session.expiresAt),
+  userAgent: session.userAgent,
+  address: session.address,
+  current: session.id === currentId,
 });

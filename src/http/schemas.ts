@@ -154,3 +154,29 @@ export const MaintenanceWindowJson = Type.Object({
   createdAt: Time,
   cancelledAt: NullableTime,
 });
+
+export const AccountJson = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  name: Type.String(),
+  role: Type.String(),
+  /** True when the username is a person of the configuration (on-call, paging, incident roles). */
+  person: Type.Boolean(),
+  createdAt: Time,
+  createdBy: Type.String(),
+  updatedAt: Time,
+  passwordChangedAt: Time,
+  disabledAt: NullableTime,
+  lastLoginAt: NullableTime,
+});
+
+export const SessionJson = Type.Object({
+  id: Type.String(),
+  accountId: Type.String(),
+  createdAt: Time,
+  lastSeenAt: Time,
+  expiresAt: Time,
+  userAgent: Type.String(),
+  address: Type.String(),
+  current: Type.Boolean({ description: 'the session this request came with' }),
+});

@@ -12,6 +12,8 @@ export interface IncidentQuery {
   statuses?: string[];
   severities?: string[];
   service?: string;
+  /** Words that must all appear in the title or summary, in any case. */
+  text?: string;
   from?: number;
   to?: number;
   limit?: number;
@@ -60,6 +62,7 @@ export async function listIncidents(ctx: Context, query: IncidentQuery): Promise
     statuses: query.statuses,
     severities: query.severities,
     service: query.service,
+    text: query.text,
     declaredFrom: query.from,
     declaredTo: query.to,
     after: query.cursor ? decodeCursor(query.cursor) : undefined,

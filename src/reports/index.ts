@@ -55,7 +55,54 @@ export interface Report {
     withoutAction: Array<{ name: string; alerts: number; reason: string }>;
   };
   oncall: Array<{ userId: string; name: string; pages: number; nightPages: number; incidents: number }>;
+  /** The period cut into days (up to 31 days), weeks (up to 26 weeks) or 30-day months, oldest first. */
+  trend: { interval: 'day' | 'week' | 'month'; buckets: TrendBucket[] };
   rows: IncidentRow[];
+}
+
+export interface TrendBucket {
+  from: string;
+  to: string;
+  /** Incidents declared in the bucket, and of them: */
+  incidents: number;
+  meanTimeToAcknowledgeMs: number | null;
+  meanTimeToResolveMs: number | null;
+  /** Their SLA clocks met in time, of those met or breached; null when none was. */
+  slaCompliance: number | null;
+  breaches: number;
+  /** Alerts last seen in the bucket. */
+  alerts: number;
+}
+
+const DAY_MS = 86_400_000;
+
+function trendOf(query: ReportQuery, incidents: readonly IncidentRecord[], clocksByIncident: ReadonlyMap<string, SlaClockRecord[]>, alerts: readonly AlertRecord[]): Report['trend'] {
+  const span = query.to - query.from;
+  const interval = span <= 31 * DAY_MS ? 'day' : span <= 26 * 7 * DAY_MS ? 'week' : 'month';
+  const size = interval === 'day' ? DAY_MS : interval === 'week' ? 7 * DAY_MS : 30 * DAY_MS;
+  const count = Math.max(1, Math.ceil(span / size));
+  const slot = (at: number) => Math.min(count - 1, Math.max(0, Math.floor((at - query.from) / size)));
+  const declared = Array.from({ length: count }, () => [] as IncidentRecord[]);
+  for (const incident of incidents) declared[slot(incident.declaredAt)]!.push(incident);
+  const alertCounts = new Array<number>(count).fill(0);
+  for (const alert of alerts) alertCounts[slot(alert.lastSeenAt)]! += 1;
+  const mean = (values: number[]) => (values.length === 0 ? null : Math.round(values.reduce((a, b) => a + b, 0) / values.length));
+  const buckets = declared.map((group, index) => {
+    const clocks = group.flatMap((incident) => clocksByIncident.get(incident.id) ?? []);
+    const inTime = clocks.filter((c) => c.state === 'met' && c.metAt !== null && c.metAt <= c.dueAt).length;
+    const judged = clocks.filter((c) => c.state === 'met' || c.state === 'breached').length;
+    return {
+      from: iso(query.from + index * size)!,
+      to: iso(Math.min(query.to, query.from + (index + 1) * size))!,
+      incidents: group.length,
+      meanTimeToAcknowledgeMs: mean(group.flatMap((i) => (i.acknowledgedAt === null ? [] : [i.acknowledgedAt - i.declaredAt]))),
+      meanTimeToResolveMs: mean(group.flatMap((i) => (i.resolvedAt === null ? [] : [i.resolvedAt - i.declaredAt]))),
+      slaCompliance: judged === 0 ? null : inTime / judged,
+      breaches: clocks.filter((c) => c.state === 'breached').length,
+      alerts: alertCounts[index]!,
+    };
+  });
+  return { interval, buckets };
 }
 
 const MAX_RANGE_MS = 366 * 86_400_000;
@@ -217,6 +264,7 @@ export async function buildReport(ctx: Context, query: ReportQuery): Promise<Rep
     oncall: [...load]
       .map(([userId, entry]) => ({ userId, name: config.user(userId)?.name ?? userId, pages: entry.pages, nightPages: entry.nightPages, incidents: entry.incidents.size }))
       .sort((a, b) => b.pages - a.pages || a.userId.localeCompare(b.userId)),
+    trend: trendOf(query, incidents, clocksByIncident, alerts),
     rows,
   };
 }

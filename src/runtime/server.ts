@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ensureAdminToken } from '../auth/index.ts';
 import { ConfigHolder, loadConfigFile } from '../config/index.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
@@ -34,7 +35,14 @@ export interface ServeOptions {
   timerBatchSize?: number;
   /** Run no timer scheduler in this process (an API-only instance). */
   timers?: boolean;
+  /** Believe X-Forwarded-For/-Proto from these proxies. */
+  trustProxy?: boolean | number | string[];
+  /** The built web UI; defaults to the package's web/dist, null serves none. */
+  uiDir?: string | null;
 }
+
+/** Where `npm run build:web` writes the UI, beside the sources. */
+export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 export interface RunningServer {
   url: string;
@@ -137,6 +145,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       wakeTimers: () => scheduler.wake(),
       paging,
       runs,
+      trustProxy: options.trustProxy,
+      uiDir: options.uiDir === undefined ? DEFAULT_UI_DIR : options.uiDir,
     });
     await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
     if (options.timers !== false) {

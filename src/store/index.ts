@@ -16,6 +16,7 @@ import { RunRepository } from './repositories/runs.ts';
 export type { TaskRecord, PostmortemRecord, ActionItemRecord, ActionItemStatus } from './repositories/postincident.ts';
 import { PostIncidentRepository } from './repositories/postincident.ts';
 import { StatusRepository } from './repositories/status.ts';
+import { AccountRepository } from './repositories/accounts.ts';
 import type { Database } from './schema.ts';
 
 export type { ConnectOptions, Dialect } from './connect.ts';
@@ -43,6 +44,7 @@ export type {
   ApprovalRecord,
   OutputRecord,
 } from './repositories/runs.ts';
+export type { AccountRecord, AccountChanges, SessionRecord } from './repositories/accounts.ts';
 export type { ComponentOverrideRecord, MaintenanceRecord, PublicUpdateRecord, StatusChangeRecord, SubscriberRecord, SubscriberState } from './repositories/status.ts';
 
 export interface Repositories {
@@ -60,6 +62,7 @@ export interface Repositories {
   runs: RunRepository;
   status: StatusRepository;
   postIncident: PostIncidentRepository;
+  accounts: AccountRepository;
 }
 
 /** A unit of work: repositories bound to one transaction, plus hooks that run after it commits. */
@@ -94,6 +97,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
     runs: new RunRepository(db),
     postIncident: new PostIncidentRepository(db),
     status: new StatusRepository(db),
+    accounts: new AccountRepository(db),
   };
 }
 

@@ -368,6 +368,38 @@ export interface ActionItemsTable {
   updated_at: number;
 }
 
+export interface AccountsTable {
+  id: string;
+  username: string;
+  name: string;
+  role: string;
+  password_hash: string;
+  created_at: number;
+  created_by: string;
+  updated_at: number;
+  password_changed_at: number;
+  disabled_at: number | null;
+  last_login_at: number | null;
+}
+
+export interface AccountSessionsTable {
+  id: string;
+  token_hash: string;
+  account_id: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  user_agent: string;
+  address: string;
+}
+
+export interface LoginFailuresTable {
+  key: string;
+  failures: number;
+  window_started_at: number;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   timeline: TimelineTable;
@@ -398,4 +430,7 @@ export interface Database {
   status_components: StatusComponentsTable;
   status_maintenances: StatusMaintenancesTable;
   status_subscribers: StatusSubscribersTable;
+  accounts: AccountsTable;
+  account_sessions: AccountSessionsTable;
+  login_failures: LoginFailuresTable;
 }

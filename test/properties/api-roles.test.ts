@@ -35,9 +35,9 @@ const CALLERS: readonly Caller[] = ['admin', 'responder', 'viewer', 'runner', 'n
 const MAY: Record<Caller, readonly Access[]> = {
   none: ['public', 'ingest'],
   runner: ['public', 'ingest', 'runner.work'],
-  viewer: ['public', 'ingest', 'incidents.read', 'events.read', 'config.read'],
-  responder: ['public', 'ingest', 'incidents.read', 'events.read', 'config.read', 'incidents.write', 'status.manage'],
-  admin: ['public', 'ingest', 'incidents.read', 'events.read', 'config.read', 'incidents.write', 'tokens.manage', 'config.manage', 'status.manage'],
+  viewer: ['public', 'ingest', 'incidents.read', 'events.read', 'config.read', 'session.own'],
+  responder: ['public', 'ingest', 'incidents.read', 'events.read', 'config.read', 'incidents.write', 'status.manage', 'session.own'],
+  admin: ['public', 'ingest', 'incidents.read', 'events.read', 'config.read', 'incidents.write', 'tokens.manage', 'config.manage', 'status.manage', 'session.own', 'users.manage'],
 };
 
 const expectedRefusal = (caller: Caller, endpoint: Endpoint): 401 | 403 | null =>

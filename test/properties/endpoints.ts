@@ -9,7 +9,7 @@ import type { Action } from '../../src/auth/index.ts';
 export type Access = Action | 'public' | 'ingest';
 
 /** What a path's `:id` names; the tests make one of that kind to aim at. */
-export type IdKind = 'incident' | 'token' | 'integration' | 'alert' | 'silence' | 'maintenance';
+export type IdKind = 'incident' | 'token' | 'integration' | 'alert' | 'silence' | 'maintenance' | 'account';
 
 export type IngestKind = 'alertmanager' | 'grafana' | 'generic' | 'pagerduty';
 
@@ -36,6 +36,8 @@ export interface Endpoint {
   ingest?: IngestKind;
   /** The route's own body limit, when it is not the server's default of 1 MiB. */
   bodyLimit?: number;
+  /** Fields of validBody that must differ on every request (a username taken once is a 409 the next time). */
+  uniqueFields?: readonly string[];
 }
 
 const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'p1', 'SEV1', ''] as const;
@@ -215,6 +217,37 @@ export const ENDPOINTS: readonly Endpoint[] = [
   },
   { method: 'GET', path: '/api/v1/tokens', access: 'tokens.manage' },
   { method: 'DELETE', path: '/api/v1/tokens/:id', access: 'tokens.manage', idKind: 'token' },
+  // Accounts of the web UI: administrators manage them; anyone signed in sees who they are.
+  { method: 'GET', path: '/api/v1/session', access: 'session.own' },
+  { method: 'GET', path: '/api/v1/sessions', access: 'session.own' },
+  {
+    method: 'POST',
+    path: '/api/v1/users',
+    access: 'users.manage',
+    fields: {
+      username: ['fuzz-user', 'amara', 'Amara', 'a b', '', '-x', 'x'.repeat(64), '../admin'],
+      password: ['a long enough passphrase', 'short', '', 'x'.repeat(1025), '\u0000'.repeat(12)],
+      role: ['viewer', 'responder', 'admin', 'runner', 'root', ''],
+      name: ['Fuzz Person', '', ' ', 'x'.repeat(101)],
+    },
+    validBody: { username: 'fuzz-user', password: 'a long enough passphrase', role: 'viewer' },
+    uniqueFields: ['username'],
+  },
+  { method: 'GET', path: '/api/v1/users', access: 'users.manage' },
+  { method: 'GET', path: '/api/v1/users/:id', access: 'users.manage', idKind: 'account' },
+  {
+    method: 'PATCH',
+    path: '/api/v1/users/:id',
+    access: 'users.manage',
+    idKind: 'account',
+    fields: {
+      name: ['Renamed', '', 'x'.repeat(101)],
+      role: ['viewer', 'responder', 'admin', 'runner', 'Admin'],
+      disabled: [true, false, 'true', 0],
+      password: ['another long passphrase', 'short', ''],
+    },
+    validBody: { name: 'Renamed' },
+  },
   { method: 'GET', path: '/api/v1/config', access: 'config.read' },
   { method: 'GET', path: '/api/v1/templates', access: 'config.read' },
   {
@@ -271,6 +304,13 @@ export const ENDPOINTS: readonly Endpoint[] = [
       ...WINDOW_FIELDS,
     },
     validBody: { matchers: ['alertname="FuzzSilence"'], duration: '1h', comment: 'fuzz' },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/silences/preview',
+    access: 'incidents.read',
+    fields: { matchers: [['alertname="FuzzAlert"'], ['instance=~"fuzz.*"', 'alertname!="x"'], ['alertname=~".*"'], ['alertname=~"("'], [], [''], 'alertname="x"'] },
+    validBody: { matchers: ['alertname="FuzzAlert"'] },
   },
   { method: 'GET', path: '/api/v1/silences', access: 'incidents.read' },
   { method: 'DELETE', path: '/api/v1/silences/:id', access: 'incidents.write', idKind: 'silence' },

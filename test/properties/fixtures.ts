@@ -78,6 +78,8 @@ export async function freshTarget(t: TestServer, fixtures: Fixtures, kind: IdKin
       return freshAlert(t, fixtures);
     case 'silence':
       return (await expectCreated(t, '/api/v1/silences', { matchers: [`fuzz_id="${unique()}"`], duration: '1h', comment: 'target' })).id;
+    case 'account':
+      return (await expectCreated(t, '/api/v1/users', { username: `target-${unique()}`, password: 'a long enough passphrase', role: 'viewer' })).id;
     case 'maintenance':
       // Starts tomorrow, so that it silences nothing the other properties send.
       return (
@@ -111,11 +113,13 @@ export async function validRequestFor(
   const key = endpoint.ingest ? fixtures.keys[endpoint.ingest] : '';
   const all: Record<string, string> = { ...headers };
   if (endpoint.validBody !== undefined) all['content-type'] = 'application/json';
+  const body = endpoint.validBody === undefined ? undefined : { ...(endpoint.validBody as Record<string, unknown>) };
+  for (const field of endpoint.uniqueFields ?? []) if (body) body[field] = `${String(body[field])}-${unique()}`;
   return {
     method: endpoint.method,
     path: pathOf(endpoint, { id: target, key }),
     headers: all,
-    body: endpoint.validBody === undefined ? undefined : withKey(JSON.stringify(endpoint.validBody), key),
+    body: body === undefined ? undefined : withKey(JSON.stringify(body), key),
   };
 }
 

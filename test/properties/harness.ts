@@ -158,6 +158,9 @@ const ROWS = {
   alertGroups: { table: 'alert_groups', columns: '*', order: 'service, group_key' },
   silences: { table: 'silences', columns: '*', order: 'id' },
   maintenanceWindows: { table: 'maintenance_windows', columns: '*', order: 'id' },
+  // Accounts whole but for the time of the last sign-in; sessions by whether they still work.
+  accounts: { table: 'accounts', columns: 'id, username, name, role, password_hash, password_changed_at, disabled_at', order: 'id' },
+  sessions: { table: 'account_sessions', columns: 'id, account_id, revoked_at', order: 'id' },
 } as const;
 
 /** Tables that only grow (append-only logs): their size is enough. */

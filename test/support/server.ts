@@ -33,7 +33,7 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(options: { clock?: Clock; configPath?: string; timers?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(options: { clock?: Clock; configPath?: string; timers?: boolean; trustProxy?: boolean } = {}): Promise<TestServer> {
   const database = await createTestDatabase();
   const server = await startServer({
     configPath: options.configPath ?? EXAMPLE_CONFIG,
@@ -45,6 +45,7 @@ export async function startTestServer(options: { clock?: Clock; configPath?: str
     logLevel: process.env.FIREBREAK_TEST_LOG ?? 'silent',
     clock: options.clock,
     timers: options.timers,
+    trustProxy: options.trustProxy,
   });
   const api: TestServer['api'] = async (method, path, body, token = ADMIN_TOKEN) => {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };

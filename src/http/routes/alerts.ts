@@ -4,6 +4,8 @@ import {
   CreateIntegrationInput,
   CreateMaintenanceInput,
   CreateSilenceInput,
+  PreviewSilenceInput,
+  previewSilence,
   cancelMaintenanceWindow,
   createIntegration,
   createMaintenanceWindow,
@@ -133,6 +135,30 @@ export const alertRoutes =
         schema: { tags: ['silences'], summary: 'Silence alerts matching all matchers for a while', body: CreateSilenceInput, response: { 201: SilenceJson, ...errorResponses() } },
       },
       async (request, reply) => reply.status(201).send(presentSilence(await createSilence(ctx(request.actor), request.body), services.clock.now())),
+    );
+    app.post(
+      '/silences/preview',
+      {
+        config: { action: 'incidents.read' },
+        schema: {
+          tags: ['silences'],
+          summary: 'The alerts not yet resolved that these matchers would silence now (stores nothing)',
+          body: PreviewSilenceInput,
+          response: {
+            200: Type.Object({
+              items: Type.Array(AlertJson),
+              matching: Type.Integer(),
+              scanned: Type.Integer({ description: 'unresolved alerts looked at, newest first' }),
+              complete: Type.Boolean({ description: 'false when there were more unresolved alerts than were looked at' }),
+            }),
+            ...errorResponses(),
+          },
+        },
+      },
+      async (request) => {
+        const preview = await previewSilence(ctx(request.actor), request.body);
+        return { items: preview.matching.slice(0, 200).map(presentAlert), matching: preview.matching.length, scanned: preview.scanned, complete: preview.complete };
+      },
     );
     app.get(
       '/silences',

@@ -83,7 +83,7 @@ const HTML_HEADERS = {
   'cache-control': CACHE_CONTROL,
   vary: 'accept-encoding',
   // Nothing on the page runs or loads anything: say so, so that an injected tag could not either.
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'",
   'x-content-type-options': 'nosniff',
 };
 // Status widgets on other sites read these from the browser, as they do Statuspage's.

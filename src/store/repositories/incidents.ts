@@ -28,6 +28,8 @@ export interface IncidentFilter {
   statuses?: string[];
   severities?: string[];
   service?: string;
+  /** Words that must all appear in the title or summary, in any case. */
+  text?: string;
   declaredFrom?: number;
   declaredTo?: number;
   /** Position after which to continue, newest first. */
@@ -132,6 +134,10 @@ export class IncidentRepository {
     if (filter.service !== undefined) {
       const pattern = `%${likeEscape(JSON.stringify(filter.service))}%`;
       query = query.where(sql<boolean>`services like ${pattern} escape '\\'`);
+    }
+    for (const word of (filter.text ?? '').split(/\s+/).filter(Boolean).slice(0, 10)) {
+      const pattern = `%${likeEscape(word.toLowerCase())}%`;
+      query = query.where(sql<boolean>`(lower(title) like ${pattern} escape '\\' or lower(summary) like ${pattern} escape '\\')`);
     }
     if (filter.declaredFrom !== undefined) query = query.where('declared_at', '>=', filter.declaredFrom);
     if (filter.declaredTo !== undefined) query = query.where('declared_at', '<', filter.declaredTo);
