@@ -1,0 +1,92 @@
+import type { LiveEvent } from './types.ts';
+
+/** Every event type the server sends; EventSource only delivers named events it listens for. */
+export const EVENT_TYPES = [
+  'incident.declared',
+  'incident.changed',
+  'timeline.appended',
+  'sla.breached',
+  'alert.fired',
+  'alert.resolved',
+  'service.change',
+  'run.created',
+  'run.step',
+  'run.output',
+  'run.state',
+] as const;
+
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
+type Handler = (event: LiveEvent) => void;
+
+/**
+ * One EventSource for the whole app (browsers allow only a few connections per
+ * origin), fanned out to the pages that listen. The browser reconnects by itself
+ * and resumes with Last-Event-ID, so nothing sent while away is missed.
+ */
+export class LiveEvents {
+  private source: EventSource | null = null;
+  private readonly handlers = new Set<Handler>();
+  private readonly stateListeners = new Set<(state: ConnectionState) => void>();
+  private current: ConnectionState = 'connecting';
+  private retry: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly url = '/api/v1/events') {}
+
+  start(): void {
+    if (this.source) return;
+    const source = new EventSource(this.url, { withCredentials: true });
+    this.source = source;
+    this.setState('connecting');
+    source.onopen = () => this.setState('live');
+    source.onerror = () => {
+      this.setState('reconnecting');
+      // The browser retries by itself unless the server refused the stream outright (a 401 or 5xx).
+      if (source.readyState === EventSource.CLOSED && this.source === source) {
+        this.source = null;
+        this.retry = setTimeout(() => this.start(), 5000);
+      }
+    };
+    const deliver = (message: MessageEvent<string>) => {
+      let event: LiveEvent;
+      try {
+        event = JSON.parse(message.data) as LiveEvent;
+      } catch {
+        return;
+      }
+      for (const handler of this.handlers) handler(event);
+    };
+    for (const type of EVENT_TYPES) source.addEventListener(type, deliver as EventListener);
+  }
+
+  stop(): void {
+    clearTimeout(this.retry);
+    this.source?.close();
+    this.source = null;
+  }
+
+  /** A closed stream (the server refused it, e.g. after sign-out) is opened again. */
+  restart(): void {
+    this.stop();
+    this.start();
+  }
+
+  subscribe(handler: Handler): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  onState(listener: (state: ConnectionState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  private setState(state: ConnectionState): void {
+    if (state === this.current) return;
+    this.current = state;
+    for (const listener of this.stateListeners) listener(state);
+  }
+}
