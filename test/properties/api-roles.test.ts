@@ -121,6 +121,7 @@ describe('a refused caller changes nothing, whatever the body', () => {
       alert: await freshAlert(t, fixtures),
       silence: await freshTarget(t, fixtures, 'silence'),
       maintenance: await freshTarget(t, fixtures, 'maintenance'),
+      account: await freshTarget(t, fixtures, 'account'),
     };
     await fc.assert(
       fc.asyncProperty(

@@ -54,20 +54,25 @@ export const onCi = () => process.env.CI === 'true' || process.env.CI === '1';
  */
 export function describeWithPeers(name: string, peers: PeerName[], body: () => void): void {
   const missing = peers.filter((peer) => peerBinary(peer) === null);
-  if (missing.length === 0) {
+  const why = `missing ${missing.map((peer) => `${peer} (${BINARY_CANDIDATES[peer].paths.join(', ')} or $${BINARY_CANDIDATES[peer].env})`).join(' and ')}`;
+  describeNeeding(name, missing.length === 0 ? null : { what: missing.join(' and '), why }, body);
+}
+
+/** Runs the block when nothing is missing; otherwise a skip with a warning locally, a failing test on CI. */
+export function describeNeeding(name: string, missing: { what: string; why: string } | null, body: () => void): void {
+  if (missing === null) {
     describe(name, body);
     return;
   }
-  const why = `missing ${missing.map((peer) => `${peer} (${BINARY_CANDIDATES[peer].paths.join(', ')} or $${BINARY_CANDIDATES[peer].env})`).join(' and ')}`;
   if (onCi()) {
     describe(name, () => {
-      it(`needs ${missing.join(' and ')}`, () => {
-        throw new Error(`${why}: on CI these end-to-end tests must run`);
+      it(`needs ${missing.what}`, () => {
+        throw new Error(`${missing.why}: on CI these end-to-end tests must run`);
       });
     });
     return;
   }
-  console.warn(`SKIPPED "${name}": ${why} (set CI=true to make this a failure)`);
+  console.warn(`SKIPPED "${name}": ${missing.why} (set CI=true to make this a failure)`);
   describe.skip(name, body);
 }
 

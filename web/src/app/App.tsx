@@ -144,7 +144,10 @@ function Shell() {
           )}
           <ThemeToggle />
           <details className="menu">
-            <summary aria-label={`Account: ${personName(me.actor)}`}>{initials(personName(me.actor))}</summary>
+            <summary title={personName(me.actor)}>
+              <span aria-hidden="true">{initials(personName(me.actor))}</span>
+              <span className="visually-hidden">Account of {personName(me.actor)}</span>
+            </summary>
             <div className="menu-items">
               <div className="menu-who">
                 <strong>{personName(me.actor)}</strong>

@@ -10,7 +10,7 @@ import { Button, Field, Select, TextArea, TextInput } from '../ui/controls.tsx';
 import { Dialog } from '../ui/dialog.tsx';
 import { Empty, ErrorNotice, Skeleton } from '../ui/feedback.tsx';
 import { Time } from '../ui/time.tsx';
-import { ClockList } from './clocks.tsx';
+import { ClockList, NextClock } from './clocks.tsx';
 import { RolesPanel } from './RolesPanel.tsx';
 import { Timeline } from './Timeline.tsx';
 import { UpdateComposer } from './UpdateComposer.tsx';
@@ -87,6 +87,12 @@ export function IncidentRoom({ id }: { id: string }) {
         <p className="room-meta">
           Declared <Time at={current.declaredAt} relative /> by {personName(current.declaredBy)}
           {current.services.length > 0 && <> · {current.services.map(serviceName).join(', ')}</>}
+          {open && (
+            <>
+              {' '}
+              · <NextClock clocks={current.clocks} />
+            </>
+          )}
           {current.acknowledgedAt ? (
             <>
               {' '}

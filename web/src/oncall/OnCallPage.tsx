@@ -59,22 +59,22 @@ export default function OnCallPage() {
 function NowOnCall({ schedules, chosen }: { schedules: ScheduleSummary[]; chosen: string | null }) {
   const { personName } = useApp();
   return (
-    <div className="cards" role="list" aria-label="On call now">
+    <ul className="cards plain" aria-label="On call now">
       {schedules.map((schedule) => (
-        <button
-          key={schedule.id}
-          type="button"
-          role="listitem"
-          className={`card oncall-card${schedule.id === chosen ? ' card-selected' : ''}`}
-          aria-pressed={schedule.id === chosen}
-          onClick={() => setQuery({ schedule: schedule.id })}
-        >
-          <span className="muted small">{schedule.name}</span>
-          <strong className={`person person-${colourOf(schedule.onCall)}`}>{schedule.onCall ? personName(schedule.onCall) : 'Nobody'}</strong>
-          <span className="muted small">on call now · {schedule.timezone}</span>
-        </button>
+        <li key={schedule.id}>
+          <button
+            type="button"
+            className={`card oncall-card${schedule.id === chosen ? ' card-selected' : ''}`}
+            aria-pressed={schedule.id === chosen}
+            onClick={() => setQuery({ schedule: schedule.id })}
+          >
+            <span className="muted small">{schedule.name}</span>
+            <strong className={`person person-${colourOf(schedule.onCall)}`}>{schedule.onCall ? personName(schedule.onCall) : 'Nobody'}</strong>
+            <span className="muted small">on call now · {schedule.timezone}</span>
+          </button>
+        </li>
       ))}
-    </div>
+    </ul>
   );
 }
 

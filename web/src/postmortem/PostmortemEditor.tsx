@@ -22,7 +22,7 @@ interface Loaded {
  * overwrite each other: the second save is refused and keeps its text.
  */
 export default function PostmortemEditor({ incidentId }: { incidentId: string }) {
-  const { api, can, toast } = useApp();
+  const { api, can, toast, personName } = useApp();
   const incident = useQuery(() => api.get<Incident>(`/incidents/${seg(incidentId)}`), [incidentId]);
   const loaded = useQuery<Loaded>(async () => {
     try {
@@ -72,7 +72,7 @@ export default function PostmortemEditor({ incidentId }: { incidentId: string })
           <span className="muted small" aria-live="polite">
             {base ? (
               <>
-                version {base.version} · saved <Time at={base.updatedAt} relative /> by {base.updatedBy}
+                version {base.version} · saved <Time at={base.updatedAt} relative /> by {personName(base.updatedBy)}
               </>
             ) : (
               'a draft from the timeline, not saved yet'
@@ -127,7 +127,8 @@ export default function PostmortemEditor({ incidentId }: { incidentId: string })
               </label>
               <TextArea id="pm-source" className="input mono" value={text} readOnly={!writable} onChange={(e) => setText(e.target.value)} spellCheck />
             </div>
-            <div className="editor-preview panel" aria-label="Preview">
+            {/* Focusable, so a keyboard can scroll a long preview. */}
+            <div className="editor-preview panel" role="region" aria-label="Preview" tabIndex={0}>
               <Markdown source={text} />
             </div>
           </div>
@@ -144,7 +145,7 @@ export default function PostmortemEditor({ incidentId }: { incidentId: string })
               {[...base.versions].reverse().map((v) => (
                 <li key={v.version} className="list-line">
                   <span>
-                    v{v.version} · <Time at={v.at} relative /> · {v.by}
+                    v{v.version} · <Time at={v.at} relative /> · {personName(v.by)}
                   </span>
                   <Button variant="ghost" onClick={() => void showVersion.run(v.version)}>
                     View

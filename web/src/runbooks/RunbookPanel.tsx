@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { seg, type ApiError } from '../api/client.ts';
-import { useAction, useQuery } from '../api/hooks.ts';
+import { useAction, useQuery, useThrottled } from '../api/hooks.ts';
 import type { DryRun, Incident, Run, RunbookDetail, RunbookSummary, StepView } from '../api/types.ts';
 import { useApp, useLive } from '../app/context.tsx';
 import { StateBadge } from '../ui/badges.tsx';
@@ -211,11 +211,18 @@ function EnvTable({ env }: { env: Record<string, string> }) {
 
 const ENDED = new Set(['completed', 'cancelled']);
 
-/** A run as the room last read it (re-read on every step change), with output appended live in between. */
+/**
+ * One run, read whole (the room's list leaves output out) and read again on each
+ * step change, with output appended live as the runner sends it in between.
+ */
 function RunCard({ initial, expanded }: { initial: Run; expanded: boolean }) {
+  const { api } = useApp();
   const [run, setRun] = useState(initial);
   const [open, setOpen] = useState(expanded && !ENDED.has(initial.state));
-  useEffect(() => setRun(initial), [initial]);
+  const refetch = useThrottled(() => {
+    api.get<{ run: Run }>(`/runs/${seg(initial.id)}`).then((answer) => setRun(answer.run), () => undefined);
+  }, 300);
+  useEffect(refetch, [refetch]);
 
   useLive((event) => {
     if (event.data.runId !== run.id) return;
@@ -227,7 +234,7 @@ function RunCard({ initial, expanded }: { initial: Run; expanded: boolean }) {
           step.id === stepId && step.attempt === attempt ? { ...step, output: { ...step.output, text: step.output.text + chunks.map((c) => c.text).join('') } } : step,
         ),
       }));
-    }
+    } else if (event.type === 'run.step' || event.type === 'run.state') refetch();
   });
 
   const waiting = run.steps.filter((s) => s.state === 'awaiting-approval').length;
