@@ -30,6 +30,7 @@ export default tseslint.config(
         localStorage: 'readonly',
         fetch: 'readonly',
         EventSource: 'readonly',
+        performance: 'readonly',
         setTimeout: 'readonly',
         clearTimeout: 'readonly',
         setInterval: 'readonly',

@@ -84,6 +84,10 @@ export const serveCommand: Command = {
     }
     printLine(io.stdout, `Firebreak is serving ${server.url}`);
     if (server.adminToken) printLine(io.stdout, `Admin token (shown once): ${server.adminToken}`);
+    if ((await server.services.store.repos.accounts.list()).length === 0) {
+      printLine(io.stdout, 'Nobody can sign in to the web UI yet: create an administrator with');
+      printLine(io.stdout, `  npx firebreak user create USERNAME --role admin${settings.databaseUrl ? '' : ` --data-dir ${settings.dataDir}`}`);
+    }
     return untilStopped(io, server, settings.configPath);
   },
 };

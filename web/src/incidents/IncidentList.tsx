@@ -71,6 +71,10 @@ export function IncidentList() {
   }, [text, filters.q]);
 
   useShortcuts({ search: () => search.current?.focus() });
+  const shown = first.data !== undefined;
+  useEffect(() => {
+    if (shown) performance.mark('firebreak:list-rendered');
+  }, [shown]);
 
   const items = useMemo(() => [...(first.data?.items ?? []), ...(more?.items ?? [])], [first.data, more]);
   const cursor = more ? more.cursor : (first.data?.nextCursor ?? null);

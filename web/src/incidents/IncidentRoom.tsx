@@ -1,4 +1,4 @@
-import { lazy, Suspense, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { seg } from '../api/client.ts';
 import { useAction, useQuery, useThrottled } from '../api/hooks.ts';
 import type { Alert, Incident, IncidentStatus, Page, PageRecord, Run } from '../api/types.ts';
@@ -53,6 +53,11 @@ export function IncidentRoom({ id }: { id: string }) {
   });
 
   const current = incident.data;
+  const loaded = current !== undefined;
+  // User Timing marks: how long a responder waits for the room (bench:ui reads them).
+  useEffect(() => {
+    if (loaded) performance.mark('firebreak:room-rendered');
+  }, [loaded]);
   const acknowledge = () =>
     current && current.acknowledgedAt === null && OPEN.has(current.status) && can('incidents.write') && void act.run('Acknowledged', () => api.post<Incident>(`/incidents/${seg(id)}/ack`, {}));
   useShortcuts({ acknowledge });
