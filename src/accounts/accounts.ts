@@ -13,18 +13,7 @@ export interface AccountDeps {
 }
 
 /** An account as anyone may see it: never the password digest. */
-export interface AccountSummary {
-  id: string;
-  username: string;
-  name: string;
-  role: AccountRole;
-  createdAt: number;
-  createdBy: string;
-  updatedAt: number;
-  passwordChangedAt: number;
-  disabledAt: number | null;
-  lastLoginAt: number | null;
-}
+export type AccountSummary = Omit<AccountRecord, 'passwordHash' | 'role'> & { role: AccountRole };
 
 export const summarizeAccount = ({ passwordHash: _digest, ...rest }: AccountRecord): AccountSummary => ({ ...rest, role: rest.role as AccountRole });
 

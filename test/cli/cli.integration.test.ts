@@ -6,17 +6,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/runtime/index.ts';
+import { runCli, type CliResult as Result } from '../support/cli.ts';
 
 /** The real CLI, as a user runs it, against a real server on a temporary SQLite database. */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ADMIN_TOKEN = 'fbk_test_cli_integration_admin';
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let dataDir: string;
 let server: RunningServer;
@@ -28,15 +23,7 @@ function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 function firebreak(args: string[], env: Record<string, string> = { FIREBREAK_URL: server.url, FIREBREAK_TOKEN: ADMIN_TOKEN }): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/firebreak.js', ...args], { cwd: ROOT, env: baseEnv(env) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { env });
 }
 
 /** A port that was free a moment ago, so that connecting to it is refused. */

@@ -1,10 +1,10 @@
-import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { describeNeeding } from './peers.ts';
+import { describeNeeding, executable } from './peers.ts';
 
 /**
  * Debian's Chromium driven by playwright-core: nothing is downloaded. Headless,
@@ -17,15 +17,6 @@ export const SCREENSHOTS = fileURLToPath(new URL('../../test-results/screenshots
 
 export const DESKTOP = { width: 1366, height: 900 };
 export const PHONE = { width: 390, height: 844 };
-
-const executable = (path: string) => {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** A describe block that drives the real UI: it needs Chromium and the built UI (npm run build:web). */
 export function describeWithBrowser(name: string, body: () => void): void {

@@ -25,7 +25,7 @@ const BINARY_CANDIDATES: Record<PeerName, { env: string; paths: string[]; names:
   prometheus: { env: 'FIREBREAK_PROMETHEUS_BIN', paths: ['/usr/bin/prometheus'], names: ['prometheus'] },
 };
 
-const executable = (path: string) => {
+export const executable = (path: string) => {
   try {
     accessSync(path, constants.X_OK);
     return true;

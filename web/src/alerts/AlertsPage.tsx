@@ -10,6 +10,7 @@ import { Dialog } from '../ui/dialog.tsx';
 import { Empty, ErrorNotice, Skeleton } from '../ui/feedback.tsx';
 import { Time } from '../ui/time.tsx';
 import { SilenceDialog } from './SilenceDialog.tsx';
+import { ServiceOptions } from '../ui/options.tsx';
 
 const STATUSES = ['firing', 'acknowledged', 'resolved'] as const;
 type Grouping = 'none' | 'incident' | 'name' | 'service';
@@ -37,7 +38,7 @@ export default function AlertsPage() {
 }
 
 function Alerts() {
-  const { api, can, config, serviceName } = useApp();
+  const { api, can, serviceName } = useApp();
   const { query } = useLocation();
   const statuses = query.has('status') ? query.getAll('status').filter((s) => (STATUSES as readonly string[]).includes(s)) : ['firing', 'acknowledged'];
   const service = query.get('service') ?? '';
@@ -81,11 +82,7 @@ function Alerts() {
           <span>Service</span>
           <Select value={service} onChange={(e) => setQuery({ service: e.target.value || null })}>
             <option value="">All services</option>
-            {config.services.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
+            <ServiceOptions />
           </Select>
         </label>
         <label className="inline-field">

@@ -3,10 +3,11 @@ import { useAction } from '../api/hooks.ts';
 import type { Incident, SeverityLevel } from '../api/types.ts';
 import { useApp } from '../app/context.tsx';
 import { navigate } from '../app/router.tsx';
-import { Button, Checkbox, Field, Select, TextArea, TextInput } from '../ui/controls.tsx';
+import { Button, Field, Select, TextArea, TextInput } from '../ui/controls.tsx';
 import { Dialog } from '../ui/dialog.tsx';
 import { ErrorNotice } from '../ui/feedback.tsx';
 import { CLOCK_LABELS } from './clocks.tsx';
+import { PersonOptions, ServiceCheckboxes, SeverityOptions } from '../ui/options.tsx';
 
 /** The severity's response targets, so whoever declares sees what they commit the team to. */
 export function SlaTargets({ level }: { level: SeverityLevel | undefined }) {
@@ -94,28 +95,12 @@ export function DeclareDialog({ open, onClose }: { open: boolean; onClose(): voi
         <Field label="Severity" problem={problem('severity')}>
           {(props) => (
             <Select {...props} value={severity} onChange={(e) => setSeverity(e.target.value)}>
-              {config.severities.map((level) => (
-                <option key={level.id} value={level.id}>
-                  {level.id} — {level.name}
-                </option>
-              ))}
+              <SeverityOptions />
             </Select>
           )}
         </Field>
         <SlaTargets level={config.severities.find((level) => level.id === severity)} />
-        <fieldset className="field">
-          <legend>Services affected</legend>
-          <div className="checkbox-grid">
-            {config.services.map((service) => (
-              <Checkbox
-                key={service.id}
-                label={service.name}
-                checked={services.includes(service.id)}
-                onChange={(e) => setServices(e.target.checked ? [...services, service.id] : services.filter((s) => s !== service.id))}
-              />
-            ))}
-          </div>
-        </fieldset>
+        <ServiceCheckboxes legend="Services affected" selected={services} onChange={setServices} />
         <Field label="Summary" hint="Optional: what is known so far">
           {(props) => <TextArea {...props} rows={3} value={summary} onChange={(e) => setSummary(e.target.value)} />}
         </Field>
@@ -123,11 +108,7 @@ export function DeclareDialog({ open, onClose }: { open: boolean; onClose(): voi
           {(props) => (
             <Select {...props} value={commander} onChange={(e) => setCommander(e.target.value)}>
               <option value="">Nobody yet</option>
-              {config.users.map((user) => (
-                <option key={user.id} value={user.id}>
-                  {user.name}
-                </option>
-              ))}
+              <PersonOptions />
             </Select>
           )}
         </Field>

@@ -10,6 +10,7 @@ import { Button, Chips, Select } from '../ui/controls.tsx';
 import { Empty, ErrorNotice, Skeleton } from '../ui/feedback.tsx';
 import { Time } from '../ui/time.tsx';
 import { NextClock } from './clocks.tsx';
+import { ServiceOptions } from '../ui/options.tsx';
 
 const PAGE_SIZE = 50;
 
@@ -156,11 +157,7 @@ export function IncidentList() {
           <span>Service</span>
           <Select value={filters.service} onChange={(e) => setQuery({ service: e.target.value || null })}>
             <option value="">All services</option>
-            {config.services.map((service) => (
-              <option key={service.id} value={service.id}>
-                {service.name}
-              </option>
-            ))}
+            <ServiceOptions />
           </Select>
         </label>
       </div>

@@ -15,6 +15,7 @@ import { RolesPanel } from './RolesPanel.tsx';
 import { Timeline } from './Timeline.tsx';
 import { UpdateComposer } from './UpdateComposer.tsx';
 import { TasksPanel } from './TasksPanel.tsx';
+import { SeverityOptions } from '../ui/options.tsx';
 
 // The runbook panel carries the most code of the room; it arrives just after the room itself.
 const RunbookPanel = lazy(() => import('../runbooks/RunbookPanel.tsx'));
@@ -238,7 +239,7 @@ function RoomSkeleton() {
 }
 
 function EditDialog({ incident, onClose, onSaved }: { incident: Incident; onClose(): void; onSaved(next: Incident): void }) {
-  const { api, config, toast } = useApp();
+  const { api, toast } = useApp();
   const [title, setTitle] = useState(incident.title);
   const [summary, setSummary] = useState(incident.summary);
   const [severity, setSeverity] = useState(incident.severity);
@@ -274,11 +275,7 @@ function EditDialog({ incident, onClose, onSaved }: { incident: Incident; onClos
         <Field label="Severity" hint="Changing it recomputes the open SLA clocks from their start.">
           {(props) => (
             <Select {...props} value={severity} onChange={(e) => setSeverity(e.target.value)}>
-              {config.severities.map((level) => (
-                <option key={level.id} value={level.id}>
-                  {level.id} — {level.name}
-                </option>
-              ))}
+              <SeverityOptions />
             </Select>
           )}
         </Field>

@@ -4,6 +4,7 @@ import type { Incident } from '../api/types.ts';
 import { useApp } from '../app/context.tsx';
 import { Select } from '../ui/controls.tsx';
 import { ErrorNotice } from '../ui/feedback.tsx';
+import { PersonOptions } from '../ui/options.tsx';
 
 /** The incident's roles (commander, communications lead …) and who holds each. */
 export function RolesPanel({ incident, onChanged }: { incident: Incident; onChanged(next: Incident): void }) {
@@ -31,11 +32,7 @@ export function RolesPanel({ incident, onChanged }: { incident: Incident; onChan
                 {can('incidents.write') ? (
                   <Select id={`role-${role.id}`} value={holder} disabled={change.busy} onChange={(e) => void change.run(role.id, e.target.value)}>
                     <option value="">Unassigned</option>
-                    {config.users.map((user) => (
-                      <option key={user.id} value={user.id}>
-                        {user.name}
-                      </option>
-                    ))}
+                    <PersonOptions />
                     {holder && !config.users.some((u) => u.id === holder) && <option value={holder}>{holder}</option>}
                   </Select>
                 ) : (

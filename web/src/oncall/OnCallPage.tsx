@@ -8,6 +8,7 @@ import { Button, Field, Select, TextInput } from '../ui/controls.tsx';
 import { Dialog } from '../ui/dialog.tsx';
 import { Empty, ErrorNotice, Skeleton } from '../ui/feedback.tsx';
 import { Time, toLocalInput } from '../ui/time.tsx';
+import { PersonOptions } from '../ui/options.tsx';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -262,11 +263,7 @@ function OverrideDialog({ scheduleId, range, onClose, onCreated }: { scheduleId:
         <Field label="Who covers">
           {(props) => (
             <Select {...props} value={user} onChange={(e) => setUser(e.target.value)}>
-              {config.users.map((u) => (
-                <option key={u.id} value={u.id}>
-                  {u.name}
-                </option>
-              ))}
+              <PersonOptions />
             </Select>
           )}
         </Field>
@@ -274,11 +271,7 @@ function OverrideDialog({ scheduleId, range, onClose, onCreated }: { scheduleId:
           {(props) => (
             <Select {...props} value={replaces} onChange={(e) => setReplaces(e.target.value)}>
               <option value="">Whoever is on call</option>
-              {config.users.map((u) => (
-                <option key={u.id} value={u.id}>
-                  {u.name}
-                </option>
-              ))}
+              <PersonOptions />
             </Select>
           )}
         </Field>

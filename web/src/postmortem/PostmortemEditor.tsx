@@ -9,6 +9,7 @@ import { Button, Field, Select, TextArea, TextInput } from '../ui/controls.tsx';
 import { Empty, ErrorNotice, Skeleton } from '../ui/feedback.tsx';
 import { Time } from '../ui/time.tsx';
 import { Markdown } from './Markdown.tsx';
+import { PersonOptions } from '../ui/options.tsx';
 
 interface Loaded {
   postmortem: Postmortem | null;
@@ -184,7 +185,7 @@ export default function PostmortemEditor({ incidentId }: { incidentId: string })
 }
 
 function ActionItems({ incidentId }: { incidentId: string }) {
-  const { api, can, config, personName, toast } = useApp();
+  const { api, can, personName, toast } = useApp();
   const items = useQuery(() => api.get<{ items: ActionItem[] }>(`/incidents/${seg(incidentId)}/action-items`), [incidentId]);
   const [title, setTitle] = useState('');
   const [owner, setOwner] = useState('');
@@ -267,11 +268,7 @@ function ActionItems({ incidentId }: { incidentId: string }) {
               {(props) => (
                 <Select {...props} value={owner} onChange={(e) => setOwner(e.target.value)}>
                   <option value="">Nobody yet</option>
-                  {config.users.map((u) => (
-                    <option key={u.id} value={u.id}>
-                      {u.name}
-                    </option>
-                  ))}
+                  <PersonOptions />
                 </Select>
               )}
             </Field>

@@ -8,13 +8,14 @@ import { Select } from '../ui/controls.tsx';
 import { ErrorNotice, Skeleton } from '../ui/feedback.tsx';
 import { formatDuration } from '../ui/time.tsx';
 import { BarList, LineChart } from './charts.tsx';
+import { ServiceOptions, SeverityOptions } from '../ui/options.tsx';
 
 const RANGES: Record<string, number> = { '7d': 7, '30d': 30, '90d': 90, '365d': 365 };
 const percent = (value: number) => `${Math.round(value * 100)}%`;
 const minutes = (ms: number) => (ms === 0 ? '0' : formatDuration(ms));
 
 export default function ReportsPage() {
-  const { api, config, serviceName } = useApp();
+  const { api, serviceName } = useApp();
   const { query } = useLocation();
   const range = query.get('range') && RANGES[query.get('range')!] ? query.get('range')! : '30d';
   const service = query.get('service') ?? '';
@@ -57,22 +58,14 @@ export default function ReportsPage() {
           <span>Service</span>
           <Select value={service} onChange={(e) => setQuery({ service: e.target.value || null })}>
             <option value="">All</option>
-            {config.services.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
+            <ServiceOptions />
           </Select>
         </label>
         <label className="inline-field">
           <span>Severity</span>
           <Select value={severity} onChange={(e) => setQuery({ severity: e.target.value || null })}>
             <option value="">All</option>
-            {config.severities.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.id}
-              </option>
-            ))}
+            <SeverityOptions short />
           </Select>
         </label>
       </div>

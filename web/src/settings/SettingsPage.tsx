@@ -8,6 +8,7 @@ import { StateBadge } from '../ui/badges.tsx';
 import { Button, Field, Select, TextInput } from '../ui/controls.tsx';
 import { Empty, ErrorNotice, Skeleton } from '../ui/feedback.tsx';
 import { Time } from '../ui/time.tsx';
+import { PersonOptions, ServiceOptions } from '../ui/options.tsx';
 
 const TABS = [
   { id: 'account', label: 'Account', admin: false },
@@ -137,7 +138,7 @@ function describeAgent(agent: string): string {
 }
 
 function Users() {
-  const { api, me, config, toast } = useApp();
+  const { api, me, toast } = useApp();
   const users = useQuery(() => api.get<{ items: Account[] }>('/users'), []);
   const change = useAction(async (account: Account, body: Record<string, unknown>, message: string) => {
     const next = await api.patch<Account>(`/users/${seg(account.id)}`, body);
@@ -253,11 +254,7 @@ function Users() {
             <>
               <TextInput {...props} list="people" required value={username} onChange={(e) => setUsername(e.target.value)} autoCapitalize="none" spellCheck={false} />
               <datalist id="people">
-                {config.users.map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {u.name}
-                  </option>
-                ))}
+                <PersonOptions />
               </datalist>
             </>
           )}
@@ -369,7 +366,7 @@ function Tokens() {
 }
 
 function Integrations() {
-  const { api, config, toast } = useApp();
+  const { api, toast } = useApp();
   const integrations = useQuery(() => api.get<{ items: Integration[] }>('/integrations'), []);
   const [kind, setKind] = useState<Integration['kind']>('alertmanager');
   const [name, setName] = useState('');
@@ -436,11 +433,7 @@ function Integrations() {
           {(props) => (
             <Select {...props} value={service} onChange={(e) => setService(e.target.value)}>
               <option value="">As the catalog says</option>
-              {config.services.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
+              <ServiceOptions />
             </Select>
           )}
         </Field>

@@ -4,7 +4,8 @@ import { useAction, useQuery } from '../api/hooks.ts';
 import type { Component, ComponentStatus, Maintenance } from '../api/types.ts';
 import { useApp } from '../app/context.tsx';
 import { StateBadge } from '../ui/badges.tsx';
-import { Button, Checkbox, Field, Select, TextArea, TextInput } from '../ui/controls.tsx';
+import { Button, Field, Select, TextArea, TextInput } from '../ui/controls.tsx';
+import { ServiceCheckboxes } from '../ui/options.tsx';
 import { Empty, ErrorNotice, Skeleton } from '../ui/feedback.tsx';
 import { Time, toLocalInput } from '../ui/time.tsx';
 
@@ -124,7 +125,7 @@ export default function StatusPageAdmin() {
 }
 
 function NewMaintenance({ onCreated }: { onCreated(): void }) {
-  const { api, config, toast } = useApp();
+  const { api, toast } = useApp();
   const [title, setTitle] = useState('');
   const [body, setBody] = useState('');
   const [components, setComponents] = useState<string[]>([]);
@@ -150,14 +151,7 @@ function NewMaintenance({ onCreated }: { onCreated(): void }) {
       <ErrorNotice error={create.error} />
       <Field label="Title">{(props) => <TextInput {...props} required value={title} onChange={(e) => setTitle(e.target.value)} />}</Field>
       <Field label="What will happen">{(props) => <TextArea {...props} rows={2} value={body} onChange={(e) => setBody(e.target.value)} />}</Field>
-      <fieldset className="field">
-        <legend>Components</legend>
-        <div className="checkbox-grid">
-          {config.services.map((s) => (
-            <Checkbox key={s.id} label={s.name} checked={components.includes(s.id)} onChange={(e) => setComponents(e.target.checked ? [...components, s.id] : components.filter((c) => c !== s.id))} />
-          ))}
-        </div>
-      </fieldset>
+      <ServiceCheckboxes legend="Components" selected={components} onChange={setComponents} />
       <div className="two">
         <Field label="From (your time)">{(props) => <TextInput {...props} type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />}</Field>
         <Field label="Until (your time)">{(props) => <TextInput {...props} type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} />}</Field>
