@@ -343,6 +343,16 @@ describeWithBrowser('the responder UI in Chromium', () => {
           if (size === 'desktop' || scheme === 'light') await screenshot(page, `${size}-${scheme}-${name}`);
           const violations = await seriousViolations(page);
           if (violations.length > 0) problems.push(`${size} ${scheme} ${name}:\n  ${describeViolations(violations)}`);
+          if (name === 'incidents') {
+            // The declare dialog, opened as a responder does at 3 a.m.: with the d key.
+            await page.keyboard.press('d');
+            await page.getByRole('dialog', { name: 'Declare an incident' }).waitFor();
+            if (scheme === 'light') await screenshot(page, `${size}-${scheme}-declare`);
+            const inDialog = await seriousViolations(page);
+            if (inDialog.length > 0) problems.push(`${size} ${scheme} declare dialog:\n  ${describeViolations(inDialog)}`);
+            await page.keyboard.press('Escape');
+            await page.getByRole('dialog').waitFor({ state: 'hidden' });
+          }
         }
       }
     }
