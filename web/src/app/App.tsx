@@ -6,6 +6,7 @@ import { IncidentList } from '../incidents/IncidentList.tsx';
 import { IncidentRoom } from '../incidents/IncidentRoom.tsx';
 import { DeclareDialog } from '../incidents/DeclareDialog.tsx';
 import { Skeleton } from '../ui/feedback.tsx';
+import { Ticker, TickerProvider } from '../ui/time.tsx';
 import { AppProvider, useApp } from './context.tsx';
 import { Link, matchPath, navigate, useLocation } from './router.tsx';
 import { ShortcutHelp, useShortcuts } from './shortcuts.tsx';
@@ -25,6 +26,7 @@ type Session = { state: 'loading' } | { state: 'signed-out'; reason: string | nu
 export function App() {
   const api = useMemo(() => createApiClient(), []);
   const live = useMemo(() => new LiveEvents(), []);
+  const ticker = useMemo(() => new Ticker(), []);
   const [session, setSession] = useState<Session>({ state: 'loading' });
 
   const enter = useCallback(
@@ -80,9 +82,11 @@ export function App() {
     );
   }
   return (
-    <AppProvider api={api} live={live} me={session.me} config={session.config} signOut={signOut}>
-      <Shell />
-    </AppProvider>
+    <TickerProvider ticker={ticker}>
+      <AppProvider api={api} live={live} me={session.me} config={session.config} signOut={signOut}>
+        <Shell />
+      </AppProvider>
+    </TickerProvider>
   );
 }
 
@@ -135,7 +139,7 @@ function Shell() {
         <div className="topbar-end">
           <span className={`live live-${connection}`} title={connection === 'live' ? 'Live updates are on' : 'Reconnecting to live updates…'}>
             <span className="live-dot" aria-hidden="true" />
-            <span className="live-text">{connection === 'live' ? 'Live' : 'Reconnecting'}</span>
+            <span className="live-text">{connection === 'live' ? 'Live' : connection === 'connecting' ? 'Connecting' : 'Reconnecting'}</span>
           </span>
           {can('incidents.write') && (
             <button type="button" className="btn btn-primary declare-button" onClick={() => setDeclaring(true)} title="Declare an incident (d)">

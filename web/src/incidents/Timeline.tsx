@@ -7,6 +7,8 @@ import { Button, TextArea } from '../ui/controls.tsx';
 import { Empty, ErrorNotice, Skeleton } from '../ui/feedback.tsx';
 import { Time } from '../ui/time.tsx';
 
+const PAGE = 200;
+
 /** Entry kinds as a responder would name them, and the colour of their marker. */
 const KINDS: Record<string, { label: string; tone: string }> = {
   declared: { label: 'Declared', tone: 'red' },
@@ -38,6 +40,7 @@ export function Timeline({ incidentId, writable }: { incidentId: string; writabl
   const { api, personName } = useApp();
   const timeline = useQuery(() => api.get<{ items: TimelineEntry[] }>(`/incidents/${seg(incidentId)}/timeline`, { limit: 5000 }), [incidentId]);
   const [note, setNote] = useState('');
+  const [shown, setShown] = useState(PAGE);
   const add = useAction((text: string) => api.post<TimelineEntry>(`/incidents/${seg(incidentId)}/notes`, { text }));
 
   const insert = (entry: TimelineEntry) =>
@@ -64,7 +67,9 @@ export function Timeline({ incidentId, writable }: { incidentId: string; writabl
     }
   };
 
-  const entries = [...(timeline.data?.items ?? [])].reverse();
+  const all = timeline.data?.items ?? [];
+  // A long incident has thousands of entries: the newest first, older ones on request.
+  const entries = all.slice(Math.max(0, all.length - shown)).reverse();
   return (
     <section className="panel timeline-panel" aria-labelledby="timeline-title">
       <h2 id="timeline-title">Timeline</h2>
@@ -112,6 +117,14 @@ export function Timeline({ incidentId, writable }: { incidentId: string; writabl
             );
           })}
         </ol>
+      )}
+      {all.length > shown && (
+        <div className="load-more">
+          <Button onClick={() => setShown(shown + PAGE)}>Show {Math.min(PAGE, all.length - shown)} older</Button>
+          <span className="muted">
+            {shown} of {all.length} shown
+          </span>
+        </div>
       )}
     </section>
   );

@@ -1,13 +1,61 @@
-import { useEffect, useState } from 'react';
+import { createContext, useContext, useSyncExternalStore, type ReactNode } from 'react';
 
-/** Re-renders every `ms` so relative times and countdowns stay true. */
+/**
+ * One timer per period for the whole page, however many times and countdowns it
+ * shows (a long timeline has thousands): each component subscribes to the
+ * period it needs and re-renders when that period ticks.
+ */
+export class Ticker {
+  private readonly periods = new Map<number, { now: number; listeners: Set<() => void>; timer: ReturnType<typeof setInterval> }>();
+  private readonly unsubscribed = new Map<number, number>();
+
+  subscribe(ms: number, listener: () => void): () => void {
+    let period = this.periods.get(ms);
+    if (!period) {
+      const created = { now: this.now(ms), listeners: new Set<() => void>(), timer: setInterval(() => {
+        created.now = Date.now();
+        for (const notify of created.listeners) notify();
+      }, ms) };
+      period = created;
+      this.periods.set(ms, created);
+    }
+    period.listeners.add(listener);
+    return () => {
+      period.listeners.delete(listener);
+      if (period.listeners.size === 0) {
+        clearInterval(period.timer);
+        this.periods.delete(ms);
+      }
+    };
+  }
+
+  /** Stable within a period (React reads it more than once per render), fresh after it. */
+  now(ms: number): number {
+    const period = this.periods.get(ms);
+    if (period) return period.now;
+    let seen = this.unsubscribed.get(ms);
+    if (seen === undefined || Date.now() - seen >= ms) {
+      seen = Date.now();
+      this.unsubscribed.set(ms, seen);
+    }
+    return seen;
+  }
+}
+
+const TickerContext = createContext<Ticker | null>(null);
+
+export function TickerProvider({ ticker, children }: { ticker: Ticker; children: ReactNode }) {
+  return <TickerContext.Provider value={ticker}>{children}</TickerContext.Provider>;
+}
+
+/** The time now, renewed every `ms`, so relative times and countdowns stay true. */
 export function useNow(ms = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(timer);
-  }, [ms]);
-  return now;
+  const ticker = useContext(TickerContext);
+  if (!ticker) throw new Error('useNow outside a TickerProvider');
+  return useSyncExternalStore(
+    (listener) => ticker.subscribe(ms, listener),
+    () => ticker.now(ms),
+  );
 }
 
 const localFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
