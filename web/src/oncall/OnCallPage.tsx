@@ -11,7 +11,6 @@ import { Time, toLocalInput } from '../ui/time.tsx';
 import { PersonOptions } from '../ui/options.tsx';
 
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const SNAP = HOUR / 2;
 const PALETTE = 8;
 
@@ -23,11 +22,14 @@ function colourOf(userId: string | null): number {
   return Math.abs(hash) % PALETTE;
 }
 
-const startOfLocalDay = (ms: number) => {
-  const date = new Date(ms);
-  date.setHours(0, 0, 0, 0);
-  return date.getTime();
-};
+/** Local midnights from today on: a day is 23 or 25 hours long when the clocks change. */
+function localDays(count: number): Array<{ start: number; end: number }> {
+  const today = new Date();
+  return Array.from({ length: count }, (_, i) => ({
+    start: new Date(today.getFullYear(), today.getMonth(), today.getDate() + i).getTime(),
+    end: new Date(today.getFullYear(), today.getMonth(), today.getDate() + i + 1).getTime(),
+  }));
+}
 
 export default function OnCallPage() {
   const { api } = useApp();
@@ -82,8 +84,9 @@ function NowOnCall({ schedules, chosen }: { schedules: ScheduleSummary[]; chosen
 function ScheduleCalendar({ scheduleId, schedule }: { scheduleId: string; schedule: ScheduleSummary | undefined }) {
   const { api, can, personName, toast } = useApp();
   const [days, setDays] = useState(7);
-  const from = useMemo(() => startOfLocalDay(Date.now()), []);
-  const to = from + days * DAY;
+  const rows = useMemo(() => localDays(days), [days]);
+  const from = rows[0]!.start;
+  const to = rows[rows.length - 1]!.end;
   const shifts = useQuery(() => api.get<{ items: Shift[] }>(`/schedules/${seg(scheduleId)}/shifts`, { from: new Date(from).toISOString(), to: new Date(to).toISOString() }), [scheduleId, days]);
   const overrides = useQuery(() => api.get<{ items: Override[] }>(`/schedules/${seg(scheduleId)}/overrides`), [scheduleId]);
   const [picking, setPicking] = useState<{ day: number; a: number; b: number } | null>(null);
@@ -94,13 +97,12 @@ function ScheduleCalendar({ scheduleId, schedule }: { scheduleId: string; schedu
     await Promise.all([overrides.reload(), shifts.reload()]);
   });
 
-  const rows = Array.from({ length: days }, (_, i) => from + i * DAY);
   const writable = can('incidents.write');
   const fraction = (event: PointerEvent<HTMLDivElement>) => {
     const box = event.currentTarget.getBoundingClientRect();
     return Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
   };
-  const snap = (day: number, f: number) => day + Math.round((f * DAY) / SNAP) * SNAP;
+  const snap = (day: { start: number; end: number }, f: number) => day.start + Math.round((f * (day.end - day.start)) / SNAP) * SNAP;
   const bar = useRef<HTMLDivElement | null>(null);
 
   return (
@@ -131,12 +133,13 @@ function ScheduleCalendar({ scheduleId, schedule }: { scheduleId: string; schedu
           ))}
         </div>
         {rows.map((day) => {
-          const dayEnd = day + DAY;
-          const inDay = (shifts.data?.items ?? []).filter((s) => new Date(s.end).getTime() > day && new Date(s.start).getTime() < dayEnd);
-          const label = new Date(day).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
-          const selection = picking && picking.day === day ? [Math.min(picking.a, picking.b), Math.max(picking.a, picking.b)] : null;
+          const length = day.end - day.start;
+          const at = (ms: number) => `${((ms - day.start) / length) * 100}%`;
+          const inDay = (shifts.data?.items ?? []).filter((s) => new Date(s.end).getTime() > day.start && new Date(s.start).getTime() < day.end);
+          const label = new Date(day.start).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
+          const selection = picking && picking.day === day.start ? [Math.min(picking.a, picking.b), Math.max(picking.a, picking.b)] : null;
           return (
-            <div key={day} className="calendar-row">
+            <div key={day.start} className="calendar-row">
               <div className="calendar-day">{label}</div>
               <div
                 className={`calendar-track${writable ? ' pickable' : ''}`}
@@ -145,11 +148,11 @@ function ScheduleCalendar({ scheduleId, schedule }: { scheduleId: string; schedu
                 onPointerDown={(event) => {
                   if (!writable || event.button !== 0) return;
                   event.currentTarget.setPointerCapture(event.pointerId);
-                  const at = snap(day, fraction(event));
-                  setPicking({ day, a: at, b: at });
+                  const moment = snap(day, fraction(event));
+                  setPicking({ day: day.start, a: moment, b: moment });
                 }}
                 onPointerMove={(event) => {
-                  if (!picking || picking.day !== day) return;
+                  if (!picking || picking.day !== day.start) return;
                   setPicking({ ...picking, b: snap(day, fraction(event)) });
                 }}
                 onPointerUp={() => {
@@ -161,21 +164,21 @@ function ScheduleCalendar({ scheduleId, schedule }: { scheduleId: string; schedu
                 }}
               >
                 {inDay.map((shift) => {
-                  const start = Math.max(day, new Date(shift.start).getTime());
-                  const end = Math.min(dayEnd, new Date(shift.end).getTime());
+                  const start = Math.max(day.start, new Date(shift.start).getTime());
+                  const end = Math.min(day.end, new Date(shift.end).getTime());
                   const isOverride = shift.source?.kind === 'override';
                   return (
                     <div
                       key={`${shift.start}${shift.userId}`}
                       className={`shift person-${colourOf(shift.userId)}${isOverride ? ' shift-override' : ''}`}
-                      style={{ left: `${((start - day) / DAY) * 100}%`, width: `${((end - start) / DAY) * 100}%` }}
+                      style={{ left: at(start), width: `${((end - start) / length) * 100}%` }}
                       title={`${personName(shift.userId ?? 'nobody')}: ${new Date(shift.start).toLocaleString()} – ${new Date(shift.end).toLocaleString()}${isOverride ? ' (override)' : ''}`}
                     >
                       <span>{shift.userId ? personName(shift.userId) : 'nobody'}</span>
                     </div>
                   );
                 })}
-                {selection && <div className="shift-picking" style={{ left: `${((selection[0]! - day) / DAY) * 100}%`, width: `${((selection[1]! - selection[0]!) / DAY) * 100}%` }} />}
+                {selection && <div className="shift-picking" style={{ left: at(selection[0]!), width: `${((selection[1]! - selection[0]!) / length) * 100}%` }} />}
               </div>
             </div>
           );
