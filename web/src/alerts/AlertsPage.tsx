@@ -3,7 +3,7 @@ import { seg } from '../api/client.ts';
 import { useAction, useQuery, useThrottled } from '../api/hooks.ts';
 import type { Alert, Page, Silence } from '../api/types.ts';
 import { useApp, useLive } from '../app/context.tsx';
-import { Link, setQuery, useLocation } from '../app/router.tsx';
+import { Link, setQuery, useLocation, useTitle } from '../app/router.tsx';
 import { StateBadge } from '../ui/badges.tsx';
 import { Button, Chips, Select } from '../ui/controls.tsx';
 import { Dialog } from '../ui/dialog.tsx';
@@ -19,6 +19,7 @@ const GROUPINGS: Record<Grouping, string> = { none: 'No grouping', incident: 'By
 export default function AlertsPage() {
   const { path } = useLocation();
   const silences = path === '/silences';
+  useTitle(silences ? 'Silences' : 'Alerts');
   return (
     <section className="page" aria-labelledby="alerts-title">
       <div className="page-header">

@@ -71,3 +71,10 @@ export function Link({ to, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorEl
   };
   return <a href={to} onClick={follow} {...rest} />;
 }
+
+/** The browser tab's title for this page: responders keep many tabs open. */
+export function useTitle(title: string | null): void {
+  useEffect(() => {
+    document.title = title ? `${title} · Firebreak` : 'Firebreak';
+  }, [title]);
+}

@@ -3,7 +3,7 @@ import { seg } from '../api/client.ts';
 import { useQuery, useThrottled } from '../api/hooks.ts';
 import { INCIDENT_STATUSES, OPEN_STATUSES, type Incident, type IncidentStatus, type Page } from '../api/types.ts';
 import { useApp, useLive } from '../app/context.tsx';
-import { Link, setQuery, useLocation } from '../app/router.tsx';
+import { Link, setQuery, useLocation, useTitle } from '../app/router.tsx';
 import { useShortcuts } from '../app/shortcuts.tsx';
 import { SeverityBadge, StatusBadge, statusName } from '../ui/badges.tsx';
 import { Button, Chips, Select } from '../ui/controls.tsx';
@@ -72,6 +72,7 @@ export function IncidentList() {
   }, [text, filters.q]);
 
   useShortcuts({ search: () => search.current?.focus() });
+  useTitle('Incidents');
   const shown = first.data !== undefined;
   useEffect(() => {
     if (shown) performance.mark('firebreak:list-rendered');

@@ -3,7 +3,7 @@ import { seg } from '../api/client.ts';
 import { useAction, useQuery, useThrottled } from '../api/hooks.ts';
 import type { Alert, Incident, IncidentStatus, Page, PageRecord, Run } from '../api/types.ts';
 import { useApp, useLive } from '../app/context.tsx';
-import { Link, setQuery, useLocation } from '../app/router.tsx';
+import { Link, setQuery, useLocation, useTitle } from '../app/router.tsx';
 import { useShortcuts } from '../app/shortcuts.tsx';
 import { SeverityBadge, StateBadge, StatusBadge, statusName } from '../ui/badges.tsx';
 import { Button, Field, Select, TextArea, TextInput } from '../ui/controls.tsx';
@@ -55,6 +55,7 @@ export function IncidentRoom({ id }: { id: string }) {
 
   const current = incident.data;
   const loaded = current !== undefined;
+  useTitle(current ? `${current.severity} ${current.title}` : 'Incident');
   // User Timing marks: how long a responder waits for the room (bench:ui reads them).
   useEffect(() => {
     if (loaded) performance.mark('firebreak:room-rendered');

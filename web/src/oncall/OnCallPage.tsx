@@ -3,7 +3,7 @@ import { seg } from '../api/client.ts';
 import { useAction, useQuery } from '../api/hooks.ts';
 import type { EscalationPolicy, Override, ScheduleSummary, Shift } from '../api/types.ts';
 import { useApp } from '../app/context.tsx';
-import { setQuery, useLocation } from '../app/router.tsx';
+import { setQuery, useLocation, useTitle } from '../app/router.tsx';
 import { Button, Field, Select, TextInput } from '../ui/controls.tsx';
 import { Dialog } from '../ui/dialog.tsx';
 import { Empty, ErrorNotice, Skeleton } from '../ui/feedback.tsx';
@@ -36,6 +36,7 @@ export default function OnCallPage() {
   const schedules = useQuery(() => api.get<{ items: ScheduleSummary[] }>('/schedules'), []);
   const policies = useQuery(() => api.get<{ items: EscalationPolicy[] }>('/escalation-policies'), []);
   const { query } = useLocation();
+  useTitle('On call');
   const chosen = query.get('schedule') ?? schedules.data?.items[0]?.id ?? null;
 
   return (

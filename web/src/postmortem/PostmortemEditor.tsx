@@ -3,7 +3,7 @@ import { ApiError, seg } from '../api/client.ts';
 import { useAction, useQuery } from '../api/hooks.ts';
 import type { ActionItem, Incident, Postmortem } from '../api/types.ts';
 import { useApp } from '../app/context.tsx';
-import { Link } from '../app/router.tsx';
+import { Link, useTitle } from '../app/router.tsx';
 import { SeverityBadge, StateBadge } from '../ui/badges.tsx';
 import { Button, Field, Select, TextArea, TextInput } from '../ui/controls.tsx';
 import { Empty, ErrorNotice, Skeleton } from '../ui/feedback.tsx';
@@ -34,6 +34,7 @@ export default function PostmortemEditor({ incidentId }: { incidentId: string })
       return { postmortem: null, markdown: await api.text(`/incidents/${seg(incidentId)}/postmortem/draft`) };
     }
   }, [incidentId]);
+  useTitle(incident.data ? `Post-mortem: ${incident.data.title}` : 'Post-mortem');
   const [text, setText] = useState<string | null>(null);
   const [view, setView] = useState<'write' | 'preview'>('write');
   const [viewing, setViewing] = useState<Postmortem | null>(null);

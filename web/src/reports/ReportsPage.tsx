@@ -3,7 +3,7 @@ import { queryString } from '../api/client.ts';
 import { useQuery } from '../api/hooks.ts';
 import type { Report } from '../api/types.ts';
 import { useApp } from '../app/context.tsx';
-import { setQuery, useLocation } from '../app/router.tsx';
+import { setQuery, useLocation, useTitle } from '../app/router.tsx';
 import { Select } from '../ui/controls.tsx';
 import { ErrorNotice, Skeleton } from '../ui/feedback.tsx';
 import { formatDuration } from '../ui/time.tsx';
@@ -27,6 +27,7 @@ export default function ReportsPage() {
     const from = new Date(to.getTime() - RANGES[range]! * 86_400_000);
     return { from: from.toISOString(), to: to.toISOString(), service: service || undefined, severity: severity || undefined };
   }, [range, service, severity]);
+  useTitle('Reports');
   const report = useQuery(() => api.get<Report>('/reports', params), [params]);
   const data = report.data;
 

@@ -3,7 +3,7 @@ import { seg } from '../api/client.ts';
 import { useAction, useQuery } from '../api/hooks.ts';
 import type { Account, Integration, SessionInfo, Token } from '../api/types.ts';
 import { useApp } from '../app/context.tsx';
-import { Link, useLocation } from '../app/router.tsx';
+import { Link, useLocation, useTitle } from '../app/router.tsx';
 import { StateBadge } from '../ui/badges.tsx';
 import { Button, Field, Select, TextInput } from '../ui/controls.tsx';
 import { Empty, ErrorNotice, Skeleton } from '../ui/feedback.tsx';
@@ -22,6 +22,7 @@ export default function SettingsPage() {
   const { path } = useLocation();
   const admin = can('users.manage');
   const tabs = TABS.filter((tab) => admin || !tab.admin);
+  useTitle('Settings');
   const current = tabs.find((tab) => path === `/settings/${tab.id}`)?.id ?? 'account';
   return (
     <section className="page" aria-labelledby="settings-title">

@@ -8,6 +8,7 @@ import { Button, Field, Select, TextArea, TextInput } from '../ui/controls.tsx';
 import { ServiceCheckboxes } from '../ui/options.tsx';
 import { Empty, ErrorNotice, Skeleton } from '../ui/feedback.tsx';
 import { Time, toLocalInput } from '../ui/time.tsx';
+import { useTitle } from '../app/router.tsx';
 
 const STATUSES: Record<ComponentStatus, string> = {
   operational: 'Operational',
@@ -23,6 +24,7 @@ export default function StatusPageAdmin() {
   const maintenances = useQuery(() => api.get<{ items: Maintenance[] }>('/status/maintenances'), []);
   const [previewKey, setPreviewKey] = useState(0);
   const writable = can('status.manage');
+  useTitle('Status page');
 
   const setStatus = useAction(async (service: string, status: ComponentStatus | null) => {
     const next = await api.put<Component>(`/status/components/${seg(service)}`, { status });
