@@ -30,7 +30,8 @@ interface Job {
 }
 
 export interface PipelineObserver {
-  onOutcome?(integration: IntegrationRecord, result: IngestResult): void;
+  /** After each request: how many of its alerts had this result (once per result it had). */
+  onOutcome?(integration: IntegrationRecord, result: IngestResult, count: number): void;
   onBatch?(jobs: number, alerts: number, ms: number): void;
 }
 
@@ -217,6 +218,12 @@ class Refreshes {
   }
 }
 
+function countResults(outcomes: readonly IngestOutcome[]): Map<IngestResult, number> {
+  const counts = new Map<IngestResult, number>();
+  for (const { result } of outcomes) counts.set(result, (counts.get(result) ?? 0) + 1);
+  return counts;
+}
+
 /** Each store's pipeline, so that alert reads can first wait for refreshes acknowledged from memory. */
 const pipelines = new WeakMap<Store, AlertPipeline>();
 
@@ -346,8 +353,8 @@ export class AlertPipeline {
       const entry = hits[i]!;
       this.refreshes.add(entry.id, now);
       outcomes.push({ dedupKey: alerts[i]!.dedupKey, alertId: entry.id, incidentId: entry.incidentId, result: 'repeat' });
-      this.observer.onOutcome?.(integration, 'repeat');
     }
+    this.observer.onOutcome?.(integration, 'repeat', outcomes.length);
     this.refreshes.seq++;
     this.scheduleRefreshes();
     return outcomes;
@@ -469,7 +476,7 @@ export class AlertPipeline {
     this.release(jobs, batch.state);
     for (const { job, outcomes, error } of settled) {
       if (outcomes) {
-        for (const outcome of outcomes) this.observer.onOutcome?.(job.integration, outcome.result);
+        if (this.observer.onOutcome) for (const [result, count] of countResults(outcomes)) this.observer.onOutcome(job.integration, result, count);
         job.resolve(outcomes);
       } else {
         job.reject(error);
