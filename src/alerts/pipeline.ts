@@ -453,12 +453,13 @@ export class AlertPipeline {
         try {
           await this.services.store.transaction(async (tx) => {
             settled.length = 0;
+            // Before anything reads these alerts: a stored count read first would be written back without them.
             if (carried) await tx.alerts.touchMany(carried.touches);
             if (jobs.length === 0) return;
             const state = new IngestBatchState(tx, this.services.clock.now(), this.services.events);
             batch.state = state;
             await this.runJobs(tx, state, jobs, settled);
-            await state.finish();
+            state.finish();
           });
           break;
         } catch (failure) {

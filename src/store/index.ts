@@ -78,12 +78,14 @@ export interface Tx extends Repositories {
   lock(key: string): Promise<void>;
   /**
    * Runs these statements in order, after every statement of this transaction
-   * awaited so far, and resolves with their results. The caller may go on
-   * without waiting: on SQLite they reach the writer thread at once and run
-   * while the caller does other work (call it only between this transaction's
-   * other statements, never beside one); elsewhere they run one after another.
-   * Either way the transaction commits only if all of them succeeded, and it
-   * fails with the first of them that failed.
+   * awaited so far and after those of earlier calls, and resolves with their
+   * results. The caller may go on without waiting: on SQLite they reach the
+   * writer thread at once and run while the caller does other work (call it
+   * only between this transaction's other statements, never beside one);
+   * elsewhere they run one after another. A statement the caller starts later
+   * may run before them on PostgreSQL, so what it must see has to be awaited
+   * first. Either way the transaction commits only if all of them succeeded,
+   * and it fails with the first of them that failed.
    */
   send(statements: readonly CompiledQuery[]): Promise<Array<QueryResult<unknown>>>;
 }
