@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
 import {
   SqliteAdapter,
@@ -71,6 +71,7 @@ const toResult = <R>(outcome: Outcome): QueryResult<R> =>
 /** What the writer thread is asked (sqlite-writer.js). */
 interface Message {
   op?: 'begin' | 'commit' | 'rollback' | 'many' | 'ping' | 'close';
+  inPlace?: true;
   tx?: number | undefined;
   ahead?: true;
   sql?: string;
@@ -97,17 +98,46 @@ class SqliteError extends Error {
 /** The writer thread is gone (it failed, or the store is closed): nothing can be written until a restart. */
 export const writerStopped = (why: string) => new DomainError('unavailable', `The SQLite writer thread stopped: ${why}`);
 
-/** The connection that writes, in its worker thread: statements go as messages and are answered in order. */
+/**
+ * How long a statement waited for in place may take before the writer is
+ * taken for stuck; nothing the server runs comes near it.
+ */
+const WAIT_IN_PLACE_MS = 60_000;
+/** How long this thread looks for an answer before it sleeps until woken. */
+const STAY_AWAKE_MS = 0.1;
+
+/**
+ * The connection that writes, in its worker thread: statements go as messages
+ * and are answered in order.
+ *
+ * Most transactions are many small statements, each needing the answer of the
+ * one before (a timer fired, an incident acknowledged). Waiting for each
+ * answer through the event loop would cost a thread hand-over or two per
+ * statement, several times what the statement itself costs; so a statement
+ * of a transaction whose turn comes at once is waited for in place (the
+ * writer answers on a port of its own and raises a shared flag), as a direct
+ * call to SQLite was. What can take long is always awaited: commits (with
+ * their fsync and checkpoints), writes outside a transaction (each commits),
+ * statements sent ahead, and anything queued behind those.
+ */
 export class SqliteWriter {
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
   private nextId = 1;
   private stopped: Error | null = null;
+  /** Messages sent that may take long and are not answered yet. */
+  private slow = 0;
+  /** Answers to statements waited for in place, and the flag the writer raises with each (2: it is gone). */
+  private readonly inPlace: MessagePort;
+  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   readonly ready: Promise<void>;
 
   constructor(options: SqliteThreadOptions) {
+    const { port1, port2 } = new MessageChannel();
+    this.inPlace = port1;
     this.worker = new Worker(new URL('./sqlite-writer.js', import.meta.url), {
-      workerData: { file: options.file, pragmas: options.pragmas },
+      workerData: { file: options.file, pragmas: options.pragmas, inPlace: port2, flag: this.flag },
+      transferList: [port2],
       // Plain JavaScript: none of the loaders this thread may run under (tsx, a test runner's).
       execArgv: [],
     });
@@ -137,20 +167,59 @@ export class SqliteWriter {
     this.stopped ??= reason;
     for (const waiting of this.pending.values()) waiting.reject(this.stopped);
     this.pending.clear();
+    this.inPlace.close();
   }
 
-  private send(message: Message): Promise<Reply> {
+  private send(message: Message, slow: boolean): Promise<Reply> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    if (slow) this.slow++;
+    return new Promise<Reply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ id, ...message });
+    }).finally(() => {
+      if (slow) this.slow--;
     });
   }
 
-  /** A statement, outside a transaction or (`tx`) in the one running. */
-  async execute<R>(query: CompiledQuery, tx?: number): Promise<QueryResult<R>> {
-    return toResult<R>(await this.send({ sql: query.sql, parameters: query.parameters, tx }));
+  /** Sends and blocks this thread until the answer is there (see the class comment). */
+  private sendAndWait(message: Message): Reply {
+    if (this.stopped) throw this.stopped;
+    if (Atomics.load(this.flag, 0) === 2) {
+      this.stop(writerStopped('it ended'));
+      throw this.stopped!;
+    }
+    const id = this.nextId++;
+    Atomics.store(this.flag, 0, 0);
+    this.worker.postMessage({ id, inPlace: true, ...message });
+    // Most statements take microseconds: look for the answer for a moment before sleeping (see sqlite-writer.js).
+    const awake = performance.now() + STAY_AWAKE_MS;
+    while (Atomics.load(this.flag, 0) === 0 && performance.now() < awake);
+    const until = performance.now() + WAIT_IN_PLACE_MS;
+    for (;;) {
+      Atomics.wait(this.flag, 0, 0, 1000);
+      const received = receiveMessageOnPort(this.inPlace) as { message: Reply } | undefined;
+      if (received?.message.id === id) {
+        if (received.message.error) throw new SqliteError(received.message.error);
+        return received.message;
+      }
+      if (Atomics.load(this.flag, 0) === 2 || performance.now() > until) {
+        const reason = writerStopped(Atomics.load(this.flag, 0) === 2 ? 'it ended' : `no answer within ${WAIT_IN_PLACE_MS / 1000} s`);
+        this.stop(reason);
+        throw reason;
+      }
+    }
+  }
+
+  /** A statement outside a transaction: it commits on its own, so it is awaited. */
+  async execute<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return toResult<R>(await this.send({ sql: query.sql, parameters: query.parameters }, true));
+  }
+
+  /** A statement of transaction `tx`: waited for in place when nothing slow is ahead of it, else awaited. */
+  async executeIn<R>(query: CompiledQuery, tx: number): Promise<QueryResult<R>> {
+    const message: Message = { sql: query.sql, parameters: query.parameters, tx };
+    return toResult<R>(this.slow === 0 ? this.sendAndWait(message) : await this.send(message, false));
   }
 
   /**
@@ -159,18 +228,18 @@ export class SqliteWriter {
    * transaction (see sqlite-writer.js).
    */
   async executeAhead(queries: readonly CompiledQuery[], tx: number): Promise<Array<QueryResult<unknown>>> {
-    const reply = await this.send({ op: 'many', statements: queries.map((q) => ({ sql: q.sql, parameters: q.parameters })), tx, ahead: true });
+    const reply = await this.send({ op: 'many', statements: queries.map((q) => ({ sql: q.sql, parameters: q.parameters })), tx, ahead: true }, true);
     return reply.results!.map((outcome) => toResult(outcome));
   }
 
   /** Begins, commits or rolls back transaction `tx`. */
   async control(op: 'begin' | 'commit' | 'rollback', tx: number): Promise<void> {
-    await this.send({ op, tx });
+    await this.send({ op, tx }, op !== 'begin');
   }
 
   /** Answers once the writer has worked through everything sent before. */
   async ping(): Promise<void> {
-    await this.send({ op: 'ping' });
+    await this.send({ op: 'ping' }, true);
   }
 
   /** Closes the database after everything sent before, then ends the thread. */
@@ -178,7 +247,7 @@ export class SqliteWriter {
     if (this.stopped) return;
     const exited = new Promise((resolve) => this.worker.once('exit', resolve));
     try {
-      await this.send({ op: 'close' });
+      await this.send({ op: 'close' }, true);
     } finally {
       this.stop(writerStopped('the store is closed'));
       await exited;
@@ -264,7 +333,7 @@ class RoutingConnection implements DatabaseConnection {
     if (this.tx !== null) {
       this.running++;
       try {
-        return await this.driver.writer.execute<R>(query, this.tx);
+        return await this.driver.writer.executeIn<R>(query, this.tx);
       } finally {
         this.running--;
       }
