@@ -33,10 +33,12 @@
  * node:http's client instead (what earlier runs of this benchmark used; it
  * costs the client about three times the CPU per request).
  *
- * The ceiling: a node:http server that reads each body, parses it as JSON and
- * answers at once, in a child process, takes the same Firebreak webhooks from
- * the same client. No Node server can answer faster than that on this
- * machine, so its ratio to Alertmanager bounds what Firebreak's could be.
+ * The ceilings: a node:http server that reads each body, parses it as JSON and
+ * answers at once, and a Fastify server that does the same with Fastify's
+ * default JSON parsing, each in a child process, take the same Firebreak
+ * webhooks from the same client. No Node server (no Fastify server) can answer
+ * faster than that on this machine, so their ratios to Alertmanager bound
+ * what Firebreak's could be.
  *
  * Each load phase stops at its alert count or after BENCH_MAX_SECONDS, so the
  * whole run stays near five minutes; a capped phase says so.
@@ -48,9 +50,10 @@
  * Environment: BENCH_ALERTS (100000), BENCH_IDENTITIES (10000), BENCH_CLIENTS (16),
  * BENCH_BATCHES (1,100), BENCH_ENGINES (sqlite,postgres), BENCH_MAX_SECONDS (40),
  * BENCH_PROBE_RATE (1000), BENCH_PROBE_SECONDS (15), BENCH_ALERTMANAGER (1; 0 skips the reference),
- * BENCH_CEILING (1; 0 skips the node:http ceiling), BENCH_CLIENT (lean; node for node:http's client).
+ * BENCH_CEILING (1; 0 skips the ceilings), BENCH_CLIENT (lean; node for node:http's client).
  */
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { cpus, loadavg } from 'node:os';
@@ -115,7 +118,7 @@ const apiAlertJson = (identity: number) =>
     generatorURL: 'http://prometheus.bench:9090/graph?g0.expr=bench_metric+%3E+1',
   });
 
-type Target = 'firebreak' | 'alertmanager' | 'ceiling';
+type Target = 'firebreak' | 'alertmanager' | 'ceiling' | 'fastify';
 
 class Bodies {
   private readonly cache = new Map<number, string>();
@@ -380,9 +383,9 @@ async function startReference(): Promise<Running & { peer: Alertmanager }> {
 }
 
 /**
- * The ceiling: the least a Node server can do with a webhook (read the body,
- * parse it, answer), on node:http in a child process of its own, as the
- * servers run.
+ * The ceilings: the least a Node server can do with a webhook (read the body,
+ * parse it, answer), on node:http and on Fastify with its default JSON
+ * parsing, each in a child process of its own, as the servers run.
  */
 const CEILING_SERVER = `
 const http = require('node:http');
@@ -400,8 +403,15 @@ server.keepAliveTimeout = 60000;
 server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
 `;
 
-async function startCeiling(): Promise<Running> {
-  const child = spawn(process.execPath, ['-e', CEILING_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+const FASTIFY_CEILING_SERVER = `
+const app = require(process.argv[1])();
+app.post('/api/v1/integrations/alertmanager/:key', async () => ({ status: 'success', alerts: 0, results: {} }));
+app.listen({ port: 0, host: '127.0.0.1' }).then(() => process.stdout.write(String(app.server.address().port) + '\\n'));
+`;
+
+async function startCeiling(framework: 'node:http' | 'fastify'): Promise<Running> {
+  const args = framework === 'fastify' ? ['-e', FASTIFY_CEILING_SERVER, createRequire(import.meta.url).resolve('fastify')] : ['-e', CEILING_SERVER];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the ceiling server exited with ${code}`)));
@@ -411,7 +421,7 @@ async function startCeiling(): Promise<Running> {
   return {
     url: new URL(`http://127.0.0.1:${port}/api/v1/integrations/alertmanager/ceiling`),
     pid: child.pid!,
-    describe: 'node:http ceiling',
+    describe: `${framework} ceiling`,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve());
@@ -429,7 +439,8 @@ interface Row {
 }
 
 async function measure(target: Target, engine: Engine | null, batch: number): Promise<Row> {
-  const running = target === 'firebreak' ? await startFirebreak(engine!) : target === 'alertmanager' ? await startReference() : await startCeiling();
+  const running =
+    target === 'firebreak' ? await startFirebreak(engine!) : target === 'alertmanager' ? await startReference() : await startCeiling(target === 'fastify' ? 'fastify' : 'node:http');
   const bodies = new Bodies(target);
   const expect = 200;
   try {
@@ -438,14 +449,14 @@ async function measure(target: Target, engine: Engine | null, batch: number): Pr
     const result = await load(running.url, bodies, { batch, total: TOTAL, identity: (k) => k % IDENTITIES, maxSeconds: MAX_SECONDS, expect });
     const peakRssKb = procStatusKb(running.pid, 'VmHWM');
     const rate = result.alerts / result.seconds;
-    const name = { firebreak: `Firebreak (${engine})`, alertmanager: 'Alertmanager', ceiling: 'node:http ceiling (answers at once)' }[target];
+    const name = { firebreak: `Firebreak (${engine})`, alertmanager: 'Alertmanager', ceiling: 'node:http ceiling (answers at once)', fastify: 'Fastify ceiling (answers at once)' }[target];
     log(
       `  ${name}, ${batch} alert${batch === 1 ? '' : 's'}/request: ` +
         `${fmtInt(result.alerts)} alerts in ${result.seconds.toFixed(1)} s = ${fmtInt(rate)} alerts/s, p99 ${fmtMs(percentile(result.latencies, 99))}` +
         `${result.errors ? `, ${result.errors} errors (first: ${result.firstError})` : ''}${result.capped ? ' [time cap]' : ''}`,
     );
-    const system = { firebreak: 'Firebreak', alertmanager: 'Alertmanager', ceiling: 'node:http ceiling' }[target];
-    return { system, engine: engine ?? (target === 'ceiling' ? '(none)' : '(memory)'), batch, result, peakRssKb };
+    const system = { firebreak: 'Firebreak', alertmanager: 'Alertmanager', ceiling: 'node:http ceiling', fastify: 'Fastify ceiling' }[target];
+    return { system, engine: engine ?? (target === 'alertmanager' ? '(memory)' : '(none)'), batch, result, peakRssKb };
   } finally {
     await running.stop();
   }
@@ -596,7 +607,7 @@ async function main(): Promise<void> {
 
   for (const batch of BATCHES) {
     if (withReference) rows.push(await measure('alertmanager', null, batch));
-    if (WITH_CEILING) rows.push(await measure('ceiling', null, batch));
+    if (WITH_CEILING) rows.push(await measure('ceiling', null, batch), await measure('fastify', null, batch));
     for (const engine of engines) rows.push(await measure('firebreak', engine, batch));
   }
   let probed: ProbeResult | undefined;
