@@ -58,6 +58,13 @@ export const REFRESH_DELAY_MS = 1_000;
 const REFRESH_CHUNK = 500;
 /** SQLite: open alerts remembered for acknowledging repeats from memory. */
 const MAX_OPEN_ALERTS = 200_000;
+/**
+ * SQLite: a batch may wait for the senders just answered to come back, for
+ * up to this share of the last batch's time and at most GATHER_MAX_MS (see
+ * AlertPipeline.gathering).
+ */
+const GATHER_SHARE = 0.25;
+const GATHER_MAX_MS = 5;
 
 /**
  * Open alerts already in an incident, by identity, as last committed: what a
@@ -281,6 +288,12 @@ export class AlertPipeline {
   private refreshTimer: NodeJS.Timeout | null = null;
   private draining = false;
   private waiters: Array<() => void> = [];
+  /** SQLite: requests the last batch answered plus those that waited meanwhile, and how long it took. */
+  private concurrency = 0;
+  private lastBatchMs = 0;
+  /** SQLite: when the batch being gathered starts anyway (0: none is being gathered). */
+  private gatherUntil = 0;
+  private gatherTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly services: Services,
@@ -400,12 +413,18 @@ export class AlertPipeline {
   private startBatches(): void {
     while (this.running < this.maxRunning) {
       if (this.running > 0 && this.queue.length < CONCURRENT_BATCH_MIN_REQUESTS) return;
+      if (this.gathering()) return;
       const jobs = this.takeBatch();
       const refreshes = this.takeRefreshes();
       if (jobs.length === 0 && !refreshes) return;
       this.running++;
+      const started = performance.now();
       void this.flushBatch(jobs, refreshes).finally(() => {
         this.running--;
+        if (this.maxRunning === 1 && jobs.length > 0) {
+          this.concurrency = jobs.length + this.queue.length;
+          this.lastBatchMs = performance.now() - started;
+        }
         // Requests parsed meanwhile, and more refreshes, go in the next batch, after a turn of the event loop.
         this.pump();
         const waiters = this.waiters;
@@ -413,6 +432,34 @@ export class AlertPipeline {
         for (const wake of waiters) wake();
       });
     }
+  }
+
+  /**
+   * SQLite: whether to wait a moment before the next batch. Batches commit
+   * one at a time there, each paying a commit (and its fsync) whatever its
+   * size; left alone, senders answered by one batch fall out of step with
+   * those answered by the next, and every round of them pays two commits
+   * instead of one. So while fewer requests wait than took part in the last
+   * round, the batch waits for the others, for a quarter of what the last
+   * batch took and at most GATHER_MAX_MS; a single sender never waits.
+   */
+  private gathering(): boolean {
+    const stop = () => {
+      this.gatherUntil = 0;
+      if (this.gatherTimer) clearTimeout(this.gatherTimer);
+      this.gatherTimer = null;
+      return false;
+    };
+    if (this.maxRunning !== 1 || this.draining || this.running > 0 || this.queue.length === 0 || this.queue.length >= this.concurrency) return stop();
+    if (this.queue.reduce((n, job) => n + job.alerts.length, 0) >= MAX_BATCH_ALERTS) return stop();
+    const now = performance.now();
+    this.gatherUntil ||= now + Math.min(GATHER_MAX_MS, this.lastBatchMs * GATHER_SHARE);
+    if (now >= this.gatherUntil) return stop();
+    this.gatherTimer ??= setTimeout(() => {
+      this.gatherTimer = null;
+      this.pump();
+    }, this.gatherUntil - now).unref();
+    return true;
   }
 
   private settle(): Promise<void> {

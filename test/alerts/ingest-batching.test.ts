@@ -173,6 +173,27 @@ describe(`alert ingest batches (${testEngine()})`, () => {
     }
   });
 
+  it('commits senders that keep posting new alerts together, about one commit per round of them', async () => {
+    const batches = async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      return Number(/^firebreak_alert_ingest_commit_seconds_count (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    const SENDERS = 8;
+    const ROUNDS = 30;
+    const before = await batches();
+    await Promise.all(
+      Array.from({ length: SENDERS }, async (_, sender) => {
+        for (let round = 0; round < ROUNDS; round++) {
+          const results = await post([{ labels: { alertname: 'BatchRounds', sender: String(sender), round: String(round) }, fingerprint: `rounds-${sender}-${round}` }]);
+          expect(results.attached ?? results.opened).toBe(1);
+        }
+      }),
+    );
+    const commits = (await batches()) - before;
+    // Left to themselves, senders answered by one commit fall out of step with the rest: two commits (or more) per round.
+    expect(commits, `${commits} commits for ${ROUNDS} rounds of ${SENDERS} senders`).toBeLessThanOrEqual(database.engine === 'sqlite' ? ROUNDS * 1.5 : ROUNDS * SENDERS);
+  });
+
   it('keeps repeats answered at once across a graceful restart', async () => {
     const alert = { labels: { alertname: 'BatchRestart', instance: 'a' }, fingerprint: 'brs-a' };
     await post([alert]);
