@@ -7,6 +7,7 @@ import * as runbooks from './0004_runbooks.ts';
 import * as status from './0005_status.ts';
 import * as postincident from './0006_postincident.ts';
 import * as subscribers from './0007_subscribers.ts';
+import * as timelineKinds from './0009_timeline_kinds.ts';
 
 export interface Migration {
   name: string;
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0005_status', up: status.up },
   { name: '0006_postincident', up: postincident.up },
   { name: '0007_subscribers', up: subscribers.up },
+  { name: '0009_timeline_kinds', up: timelineKinds.up },
 ];
