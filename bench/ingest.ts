@@ -24,6 +24,22 @@
  * it (connections the clients open after a hiccup, waiting for a CPU on a busy
  * machine).
  *
+ * The client is the same for every system and kept cheap, because on a small
+ * machine it competes with the server for the CPUs: every request of a load
+ * phase is built (HTTP head and body, as bytes) before the phase starts, and
+ * each of the 16 clients is one keep-alive socket that writes those bytes and
+ * reads just enough of the answer to know its status and where it ends (no
+ * pipelining: one request at a time per socket). BENCH_CLIENT=node uses
+ * node:http's client instead (what earlier runs of this benchmark used; it
+ * costs the client about three times the CPU per request).
+ *
+ * The ceilings: a node:http server that reads each body, parses it as JSON and
+ * answers at once, and a Fastify server that does the same with Fastify's
+ * default JSON parsing, each in a child process, take the same Firebreak
+ * webhooks from the same client. No Node server (no Fastify server) can answer
+ * faster than that on this machine, so their ratios to Alertmanager bound
+ * what Firebreak's could be.
+ *
  * Each load phase stops at its alert count or after BENCH_MAX_SECONDS, so the
  * whole run stays near five minutes; a capped phase says so.
  *
@@ -33,9 +49,13 @@
  *
  * Environment: BENCH_ALERTS (100000), BENCH_IDENTITIES (10000), BENCH_CLIENTS (16),
  * BENCH_BATCHES (1,100), BENCH_ENGINES (sqlite,postgres), BENCH_MAX_SECONDS (40),
- * BENCH_PROBE_RATE (1000), BENCH_PROBE_SECONDS (15), BENCH_ALERTMANAGER (1; 0 skips the reference).
+ * BENCH_PROBE_RATE (1000), BENCH_PROBE_SECONDS (15), BENCH_ALERTMANAGER (1; 0 skips the reference),
+ * BENCH_CEILING (1; 0 skips the ceilings), BENCH_CLIENT (lean; node for node:http's client).
  */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { Agent, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ADMIN_URL, createTestDatabase, postgresReachable, type Engine } from '../test/support/database.ts';
@@ -52,6 +72,8 @@ const MAX_SECONDS = Number(process.env.BENCH_MAX_SECONDS ?? 40);
 const PROBE_RATE = Number(process.env.BENCH_PROBE_RATE ?? 1000);
 const PROBE_SECONDS = Number(process.env.BENCH_PROBE_SECONDS ?? 15);
 const WITH_ALERTMANAGER = process.env.BENCH_ALERTMANAGER !== '0';
+const WITH_CEILING = process.env.BENCH_CEILING !== '0';
+const NODE_CLIENT = process.env.BENCH_CLIENT === 'node';
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
 const WARMUP_ALERTS = 1_000;
 const ALERT_NAMES = 50;
@@ -96,7 +118,7 @@ const apiAlertJson = (identity: number) =>
     generatorURL: 'http://prometheus.bench:9090/graph?g0.expr=bench_metric+%3E+1',
   });
 
-type Target = 'firebreak' | 'alertmanager';
+type Target = 'firebreak' | 'alertmanager' | 'ceiling' | 'fastify';
 
 class Bodies {
   private readonly cache = new Map<number, string>();
@@ -105,7 +127,7 @@ class Bodies {
   private alert(identity: number): string {
     let json = this.cache.get(identity);
     if (json === undefined) {
-      json = this.target === 'firebreak' ? webhookAlertJson(identity) : apiAlertJson(identity);
+      json = this.target === 'alertmanager' ? apiAlertJson(identity) : webhookAlertJson(identity);
       this.cache.set(identity, json);
     }
     return json;
@@ -123,9 +145,122 @@ class Bodies {
 }
 
 // ---------------------------------------------------------------------------
-// HTTP: node:http over keep-alive, one socket per client, bodies built outside the timed part.
+// HTTP: one keep-alive socket per client, requests built outside the timed part.
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+/** A request as the bytes that go on the wire (for the lean client) and as its parts (for node:http). */
+interface Prepared {
+  url: URL;
+  body: Buffer;
+  wire: Buffer;
+}
+
+const prepare = (url: URL, body: Buffer): Prepared => ({
+  url,
+  body,
+  wire: Buffer.concat([
+    Buffer.from(`POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`, 'latin1'),
+    body,
+  ]),
+});
+
+/**
+ * The lean client's socket: writes a prepared request and reads the answer's
+ * status line, its Content-Length (or chunked framing) and its body, nothing
+ * more. Opens a new connection when the server closed the last one.
+ */
+class LeanConnection {
+  private socket: Socket | null = null;
+  private connected: Promise<void> | null = null;
+  private buffered: Buffer = Buffer.alloc(0);
+  private waiting: { resolve: (answer: { status: number; text: string }) => void; reject: (error: Error) => void } | null = null;
+
+  constructor(private readonly url: URL) {}
+
+  private open(): Promise<void> {
+    const socket = connect({ host: this.url.hostname, port: Number(this.url.port), noDelay: true });
+    this.socket = socket;
+    this.buffered = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+      this.read();
+    });
+    const fail = (error: Error) => {
+      if (this.socket === socket) {
+        this.socket = null;
+        this.connected = null;
+      }
+      const waiting = this.waiting;
+      this.waiting = null;
+      waiting?.reject(error);
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail(new Error('the server closed the connection')));
+    return new Promise((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+  }
+
+  private read(): void {
+    if (!this.waiting) return;
+    const buffer = this.buffered;
+    const headEnd = buffer.indexOf('\r\n\r\n');
+    if (headEnd < 0) return;
+    const head = buffer.toString('latin1', 0, headEnd);
+    const status = Number(head.slice(9, 12));
+    const start = headEnd + 4;
+    let end: number;
+    let body: Buffer;
+    const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+    if (length) {
+      end = start + Number(length[1]);
+      if (buffer.length < end) return;
+      body = buffer.subarray(start, end);
+    } else if (/\r\ntransfer-encoding: *chunked/i.test(head)) {
+      const parts: Buffer[] = [];
+      let at = start;
+      for (;;) {
+        const lineEnd = buffer.indexOf('\r\n', at);
+        if (lineEnd < 0) return;
+        const size = parseInt(buffer.toString('latin1', at, lineEnd), 16);
+        if (size === 0) {
+          if (buffer.length < lineEnd + 4) return;
+          end = lineEnd + 4;
+          break;
+        }
+        if (buffer.length < lineEnd + 2 + size + 2) return;
+        parts.push(buffer.subarray(lineEnd + 2, lineEnd + 2 + size));
+        at = lineEnd + 2 + size + 2;
+      }
+      body = Buffer.concat(parts);
+    } else {
+      end = start;
+      body = Buffer.alloc(0);
+    }
+    this.buffered = buffer.subarray(end);
+    if (/\r\nconnection: *close/i.test(head)) this.close();
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting.resolve({ status, text: body.toString('utf8') });
+  }
+
+  async send(request: Prepared): Promise<{ status: number; text: string }> {
+    this.connected ??= this.open();
+    await this.connected;
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.socket!.write(request.wire);
+    });
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    this.socket = null;
+    this.connected = null;
+  }
+}
 
 function post(url: URL, body: Buffer): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -160,33 +295,35 @@ interface LoadResult {
  * answered, until `total` alerts are sent or `maxSeconds` have passed.
  */
 async function load(url: URL, bodies: Bodies, options: { batch: number; total: number; identity: (k: number) => number; maxSeconds: number; expect: number }): Promise<LoadResult> {
-  const requests = Math.ceil(options.total / options.batch);
+  const prepared: Array<{ request: Prepared; alerts: number }> = [];
+  for (let first = 0; first < options.total; first += options.batch) {
+    const identities: number[] = [];
+    for (let k = first; k < Math.min(first + options.batch, options.total); k++) identities.push(options.identity(k));
+    prepared.push({ request: prepare(url, bodies.body(identities)), alerts: identities.length });
+  }
   const latencies: number[] = [];
   let next = 0;
   let alerts = 0;
   let errors = 0;
   let firstError = '';
   let capped = false;
+  const connections = Array.from({ length: CLIENTS }, () => new LeanConnection(url));
   const began = performance.now();
   const deadline = began + options.maxSeconds * 1000;
-  const client = async () => {
-    while (next < requests) {
+  const client = async (connection: LeanConnection) => {
+    while (next < prepared.length) {
       if (performance.now() > deadline) {
         capped = true;
         return;
       }
-      const r = next++;
-      const first = r * options.batch;
-      const identities: number[] = [];
-      for (let k = first; k < Math.min(first + options.batch, options.total); k++) identities.push(options.identity(k));
-      const body = bodies.body(identities);
+      const { request, alerts: count } = prepared[next++]!;
       const started = performance.now();
       try {
-        const answer = await post(url, body);
+        const answer = NODE_CLIENT ? await post(request.url, request.body) : await connection.send(request);
         if (answer.status !== options.expect) {
           errors++;
           firstError ||= `${answer.status} ${answer.text.slice(0, 200)}`;
-        } else alerts += identities.length;
+        } else alerts += count;
       } catch (error) {
         errors++;
         firstError ||= String(error);
@@ -194,8 +331,9 @@ async function load(url: URL, bodies: Bodies, options: { batch: number; total: n
       latencies.push(performance.now() - started);
     }
   };
-  await Promise.all(Array.from({ length: CLIENTS }, client));
+  await Promise.all(connections.map(client));
   const seconds = (performance.now() - began) / 1000;
+  for (const connection of connections) connection.close();
   latencies.sort((a, b) => a - b);
   return { requests: latencies.length, alerts, errors, firstError, seconds, latencies, capped };
 }
@@ -244,6 +382,54 @@ async function startReference(): Promise<Running & { peer: Alertmanager }> {
   return { peer, url: new URL(`${peer.url}/api/v2/alerts`), pid: peer.pid, describe: 'alertmanager', stop: () => peer.stop() };
 }
 
+/**
+ * The ceilings: the least a Node server can do with a webhook (read the body,
+ * parse it, answer), on node:http and on Fastify with its default JSON
+ * parsing, each in a child process of its own, as the servers run.
+ */
+const CEILING_SERVER = `
+const http = require('node:http');
+const answer = Buffer.from(JSON.stringify({ status: 'success', alerts: 0, results: {} }));
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
+  req.on('end', () => {
+    JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': answer.length });
+    res.end(answer);
+  });
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
+`;
+
+const FASTIFY_CEILING_SERVER = `
+const app = require(process.argv[1])();
+app.post('/api/v1/integrations/alertmanager/:key', async () => ({ status: 'success', alerts: 0, results: {} }));
+app.listen({ port: 0, host: '127.0.0.1' }).then(() => process.stdout.write(String(app.server.address().port) + '\\n'));
+`;
+
+async function startCeiling(framework: 'node:http' | 'fastify'): Promise<Running> {
+  const args = framework === 'fastify' ? ['-e', FASTIFY_CEILING_SERVER, createRequire(import.meta.url).resolve('fastify')] : ['-e', CEILING_SERVER];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the ceiling server exited with ${code}`)));
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+  });
+  child.removeAllListeners('exit');
+  return {
+    url: new URL(`http://127.0.0.1:${port}/api/v1/integrations/alertmanager/ceiling`),
+    pid: child.pid!,
+    describe: `${framework} ceiling`,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
 interface Row {
   system: string;
   engine: string;
@@ -253,7 +439,8 @@ interface Row {
 }
 
 async function measure(target: Target, engine: Engine | null, batch: number): Promise<Row> {
-  const running = target === 'firebreak' ? await startFirebreak(engine!) : await startReference();
+  const running =
+    target === 'firebreak' ? await startFirebreak(engine!) : target === 'alertmanager' ? await startReference() : await startCeiling(target === 'fastify' ? 'fastify' : 'node:http');
   const bodies = new Bodies(target);
   const expect = 200;
   try {
@@ -262,12 +449,14 @@ async function measure(target: Target, engine: Engine | null, batch: number): Pr
     const result = await load(running.url, bodies, { batch, total: TOTAL, identity: (k) => k % IDENTITIES, maxSeconds: MAX_SECONDS, expect });
     const peakRssKb = procStatusKb(running.pid, 'VmHWM');
     const rate = result.alerts / result.seconds;
+    const name = { firebreak: `Firebreak (${engine})`, alertmanager: 'Alertmanager', ceiling: 'node:http ceiling (answers at once)', fastify: 'Fastify ceiling (answers at once)' }[target];
     log(
-      `  ${target === 'firebreak' ? `Firebreak (${engine})` : 'Alertmanager'}, ${batch} alert${batch === 1 ? '' : 's'}/request: ` +
+      `  ${name}, ${batch} alert${batch === 1 ? '' : 's'}/request: ` +
         `${fmtInt(result.alerts)} alerts in ${result.seconds.toFixed(1)} s = ${fmtInt(rate)} alerts/s, p99 ${fmtMs(percentile(result.latencies, 99))}` +
         `${result.errors ? `, ${result.errors} errors (first: ${result.firstError})` : ''}${result.capped ? ' [time cap]' : ''}`,
     );
-    return { system: target === 'firebreak' ? 'Firebreak' : 'Alertmanager', engine: engine ?? '(memory)', batch, result, peakRssKb };
+    const system = { firebreak: 'Firebreak', alertmanager: 'Alertmanager', ceiling: 'node:http ceiling', fastify: 'Fastify ceiling' }[target];
+    return { system, engine: engine ?? (target === 'alertmanager' ? '(memory)' : '(none)'), batch, result, peakRssKb };
   } finally {
     await running.stop();
   }
@@ -400,7 +589,10 @@ async function main(): Promise<void> {
       `${fmtInt(TOTAL)} alerts over ${fmtInt(IDENTITIES)} identities (${ALERT_NAMES} alert names → ${ALERT_NAMES} incidents), ` +
       `each load phase capped at ${MAX_SECONDS} s, after ${fmtInt(WARMUP_ALERTS)} warm-up alerts.`,
   );
-  log('One fresh `firebreak serve` child process (LOG_LEVEL=info) and one fresh Alertmanager per row; clients run in this process.');
+  log(
+    `One fresh \`firebreak serve\` child process (LOG_LEVEL=info), Alertmanager or ceiling server per row; clients run in this process ` +
+      `(${NODE_CLIENT ? "node:http's client" : 'lean client: prepared requests, one keep-alive socket each'}).`,
+  );
   const loadNow = () => loadavg().map((n) => n.toFixed(2)).join(' ');
   log(`${cpus().length} CPUs; load average at start ${loadNow()} (other work on the machine skews every figure).\n`);
   const rows: Row[] = [];
@@ -415,6 +607,7 @@ async function main(): Promise<void> {
 
   for (const batch of BATCHES) {
     if (withReference) rows.push(await measure('alertmanager', null, batch));
+    if (WITH_CEILING) rows.push(await measure('ceiling', null, batch), await measure('fastify', null, batch));
     for (const engine of engines) rows.push(await measure('firebreak', engine, batch));
   }
   let probed: ProbeResult | undefined;
@@ -431,7 +624,7 @@ async function main(): Promise<void> {
       ['system', 'engine', 'alerts/req', 'alerts', 'errors', 'seconds', 'alerts/s', 'p50', 'p99', 'peak RSS', 'vs Alertmanager', 'goal'],
       rows.map((row) => {
         const ref = reference(row.batch);
-        const ratio = row.system === 'Firebreak' && ref ? rateOf(row) / rateOf(ref) : Number.NaN;
+        const ratio = row.system !== 'Alertmanager' && ref ? rateOf(row) / rateOf(ref) : Number.NaN;
         const goal = row.system === 'Firebreak' && row.engine === 'sqlite' && ref ? `≥ ${GOAL_RATIO}× ${ratio >= GOAL_RATIO ? 'MET' : 'NOT MET'}` : '';
         return [
           row.system,

@@ -63,7 +63,15 @@ interface Writes {
 }
 
 const noWrites = (): Writes => ({ inserts: [], histories: [], entries: [], events: [] });
-const isEmpty = (w: Writes) => w.inserts.length + w.histories.length + w.entries.length + w.events.length === 0;
+const rowsOf = (w: Writes) => w.inserts.length + w.histories.length + w.entries.length + w.events.length;
+const isEmpty = (w: Writes) => rowsOf(w) === 0;
+
+/**
+ * Rows of finished requests kept before they are sent ahead: on SQLite the
+ * writer thread writes them while this thread handles the next requests of
+ * the batch (about fifty new alerts' worth per message).
+ */
+const SEND_AHEAD_ROWS = 250;
 
 /**
  * Thrown (before anything is written) by a request running without a
@@ -116,6 +124,8 @@ export class IngestBatchState {
   /** Rows of the requests done so far, and of the current one. */
   private batchWrites = noWrites();
   private jobWrites = noWrites();
+  /** Rows of requests done, sent ahead and not yet known to be written. */
+  private ahead: Array<Promise<void>> = [];
   /** The current request runs without a savepoint. */
   private deferred = false;
   /** The current request's changes to `known`, to undo if it fails; null between requests. */
@@ -262,6 +272,15 @@ export class IngestBatchState {
    * fails the batch), then the current request's.
    */
   async flushWrites(): Promise<void> {
+    if (this.ahead.length > 0) {
+      const sent = this.ahead;
+      this.ahead = [];
+      try {
+        await Promise.all(sent);
+      } catch (error) {
+        throw new BatchWriteFailed(error);
+      }
+    }
     if (!isEmpty(this.batchWrites)) {
       const writes = this.batchWrites;
       this.batchWrites = noWrites();
@@ -278,16 +297,38 @@ export class IngestBatchState {
     }
   }
 
-  private async write(writes: Writes): Promise<void> {
-    if (writes.inserts.length > 0) await this.tx.alerts.insertMany(writes.inserts);
-    if (writes.histories.length > 0) await this.tx.alerts.appendHistoryMany(writes.histories);
-    if (writes.entries.length > 0) await this.tx.timeline.appendMany(writes.entries);
-    if (writes.events.length > 0) await this.live.recordMany(this.tx, writes.events);
+  /** The rows as a few multi-row statements, sent together; their events are announced once written. */
+  private write(writes: Writes): Promise<void> {
+    const { alerts, timeline, events } = this.tx;
+    const statements = [...alerts.insertStatements(writes.inserts), ...alerts.historyStatements(writes.histories), ...timeline.appendStatements(writes.entries)];
+    const firstEvent = statements.length;
+    statements.push(...events.appendStatements(writes.events));
+    return this.tx.send(statements).then((results) => {
+      if (writes.events.length > 0) this.live.recorded(this.tx, events.appended(writes.events, results.slice(firstEvent)));
+    });
   }
 
-  /** Writes what is left, and the repeats of the whole batch: one statement (per few hundred alerts), in id order. */
-  async finish(): Promise<void> {
-    await this.flushWrites();
+  /**
+   * Sends the rows of the requests done so far without waiting for them
+   * (between statements, as Tx.send asks); the next flush waits, and a
+   * failure there fails the batch.
+   */
+  private sendAhead(): void {
+    const writes = this.batchWrites;
+    this.batchWrites = noWrites();
+    const sent = this.write(writes);
+    // Seen by the flush that awaits it; until then it must not count as unhandled.
+    sent.catch(() => {});
+    this.ahead.push(sent);
+  }
+
+  /**
+   * Sends what is left, and the repeats of the whole batch (one statement per
+   * few hundred alerts, in id order), without waiting: the transaction commits
+   * only once they are written, and fails if they cannot be (Tx.send).
+   */
+  finish(): void {
+    if (!isEmpty(this.batchWrites)) this.sendAhead();
     const touches = [];
     for (const { record, touch } of this.known.values()) {
       if (record && touch) {
@@ -295,7 +336,7 @@ export class IngestBatchState {
       }
     }
     touches.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    if (touches.length > 0) await this.tx.alerts.touchMany(touches);
+    if (touches.length > 0) void this.tx.send(this.tx.alerts.touchStatements(touches)).catch(() => {});
   }
 
   /** Every stored alert this batch read or wrote, as stored once it commits. */
@@ -321,6 +362,7 @@ export class IngestBatchState {
     this.batchWrites.events.push(...writes.events);
     this.undo = null;
     this.deferred = false;
+    if (rowsOf(this.batchWrites) >= SEND_AHEAD_ROWS) this.sendAhead();
   }
 
   /**

@@ -30,7 +30,8 @@ interface Job {
 }
 
 export interface PipelineObserver {
-  onOutcome?(integration: IntegrationRecord, result: IngestResult): void;
+  /** After each request: how many of its alerts had this result (once per result it had). */
+  onOutcome?(integration: IntegrationRecord, result: IngestResult, count: number): void;
   onBatch?(jobs: number, alerts: number, ms: number): void;
 }
 
@@ -57,6 +58,13 @@ export const REFRESH_DELAY_MS = 1_000;
 const REFRESH_CHUNK = 500;
 /** SQLite: open alerts remembered for acknowledging repeats from memory. */
 const MAX_OPEN_ALERTS = 200_000;
+/**
+ * SQLite: a batch may wait for the senders just answered to come back, for
+ * up to this share of the last batch's time and at most GATHER_MAX_MS (see
+ * AlertPipeline.gathering).
+ */
+const GATHER_SHARE = 0.25;
+const GATHER_MAX_MS = 5;
 
 /**
  * Open alerts already in an incident, by identity, as last committed: what a
@@ -217,6 +225,12 @@ class Refreshes {
   }
 }
 
+function countResults(outcomes: readonly IngestOutcome[]): Map<IngestResult, number> {
+  const counts = new Map<IngestResult, number>();
+  for (const { result } of outcomes) counts.set(result, (counts.get(result) ?? 0) + 1);
+  return counts;
+}
+
 /** Each store's pipeline, so that alert reads can first wait for refreshes acknowledged from memory. */
 const pipelines = new WeakMap<Store, AlertPipeline>();
 
@@ -274,6 +288,12 @@ export class AlertPipeline {
   private refreshTimer: NodeJS.Timeout | null = null;
   private draining = false;
   private waiters: Array<() => void> = [];
+  /** SQLite: requests the last batch answered plus those that waited meanwhile, and how long it took. */
+  private concurrency = 0;
+  private lastBatchMs = 0;
+  /** SQLite: when the batch being gathered starts anyway (0: none is being gathered). */
+  private gatherUntil = 0;
+  private gatherTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly services: Services,
@@ -346,8 +366,8 @@ export class AlertPipeline {
       const entry = hits[i]!;
       this.refreshes.add(entry.id, now);
       outcomes.push({ dedupKey: alerts[i]!.dedupKey, alertId: entry.id, incidentId: entry.incidentId, result: 'repeat' });
-      this.observer.onOutcome?.(integration, 'repeat');
     }
+    this.observer.onOutcome?.(integration, 'repeat', outcomes.length);
     this.refreshes.seq++;
     this.scheduleRefreshes();
     return outcomes;
@@ -393,12 +413,18 @@ export class AlertPipeline {
   private startBatches(): void {
     while (this.running < this.maxRunning) {
       if (this.running > 0 && this.queue.length < CONCURRENT_BATCH_MIN_REQUESTS) return;
+      if (this.gathering()) return;
       const jobs = this.takeBatch();
       const refreshes = this.takeRefreshes();
       if (jobs.length === 0 && !refreshes) return;
       this.running++;
+      const started = performance.now();
       void this.flushBatch(jobs, refreshes).finally(() => {
         this.running--;
+        if (this.maxRunning === 1 && jobs.length > 0) {
+          this.concurrency = jobs.length + this.queue.length;
+          this.lastBatchMs = performance.now() - started;
+        }
         // Requests parsed meanwhile, and more refreshes, go in the next batch, after a turn of the event loop.
         this.pump();
         const waiters = this.waiters;
@@ -406,6 +432,34 @@ export class AlertPipeline {
         for (const wake of waiters) wake();
       });
     }
+  }
+
+  /**
+   * SQLite: whether to wait a moment before the next batch. Batches commit
+   * one at a time there, each paying a commit (and its fsync) whatever its
+   * size; left alone, senders answered by one batch fall out of step with
+   * those answered by the next, and every round of them pays two commits
+   * instead of one. So while fewer requests wait than took part in the last
+   * round, the batch waits for the others, for a quarter of what the last
+   * batch took and at most GATHER_MAX_MS; a single sender never waits.
+   */
+  private gathering(): boolean {
+    const stop = () => {
+      this.gatherUntil = 0;
+      if (this.gatherTimer) clearTimeout(this.gatherTimer);
+      this.gatherTimer = null;
+      return false;
+    };
+    if (this.maxRunning !== 1 || this.draining || this.running > 0 || this.queue.length === 0 || this.queue.length >= this.concurrency) return stop();
+    if (this.queue.reduce((n, job) => n + job.alerts.length, 0) >= MAX_BATCH_ALERTS) return stop();
+    const now = performance.now();
+    this.gatherUntil ||= now + Math.min(GATHER_MAX_MS, this.lastBatchMs * GATHER_SHARE);
+    if (now >= this.gatherUntil) return stop();
+    this.gatherTimer ??= setTimeout(() => {
+      this.gatherTimer = null;
+      this.pump();
+    }, this.gatherUntil - now).unref();
+    return true;
   }
 
   private settle(): Promise<void> {
@@ -446,12 +500,13 @@ export class AlertPipeline {
         try {
           await this.services.store.transaction(async (tx) => {
             settled.length = 0;
+            // Before anything reads these alerts: a stored count read first would be written back without them.
             if (carried) await tx.alerts.touchMany(carried.touches);
             if (jobs.length === 0) return;
             const state = new IngestBatchState(tx, this.services.clock.now(), this.services.events);
             batch.state = state;
             await this.runJobs(tx, state, jobs, settled);
-            await state.finish();
+            state.finish();
           });
           break;
         } catch (failure) {
@@ -469,7 +524,7 @@ export class AlertPipeline {
     this.release(jobs, batch.state);
     for (const { job, outcomes, error } of settled) {
       if (outcomes) {
-        for (const outcome of outcomes) this.observer.onOutcome?.(job.integration, outcome.result);
+        if (this.observer.onOutcome) for (const [result, count] of countResults(outcomes)) this.observer.onOutcome(job.integration, result, count);
         job.resolve(outcomes);
       } else {
         job.reject(error);

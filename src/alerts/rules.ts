@@ -162,6 +162,8 @@ function defaultSeverityWords(levels: readonly SeverityLevel[]): Record<string, 
 
 /** Cut to `max` characters (code points, as the API counts them), never inside one. */
 function truncate(text: string, max: number): string {
+  // Code points never outnumber UTF-16 units: a short text needs no counting.
+  if (text.length > 0 && text.length <= max) return text;
   const characters = Array.from(text);
   if (characters.length === 0) return '(untitled alert)';
   return characters.length > max ? `${characters.slice(0, max - 1).join('')}…` : text;

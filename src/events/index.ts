@@ -34,7 +34,7 @@ export class Events {
   /** Appends the event in `tx`; subscribers hear it only once `tx` commits. */
   async record(tx: Tx, event: NewEvent): Promise<StoredEvent> {
     const stored = await tx.events.append(event);
-    this.announce(tx, stored);
+    this.announce(tx, [stored]);
     return stored;
   }
 
@@ -42,13 +42,22 @@ export class Events {
   async recordMany(tx: Tx, events: readonly NewEvent[]): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
     const stored = await tx.events.appendMany(events);
-    for (const event of stored) this.announce(tx, event);
+    this.recorded(tx, stored);
     return stored;
   }
 
-  /** Subscribers hear the event once `tx` commits; other instances through one NOTIFY per transaction. */
-  private announce(tx: Tx, stored: StoredEvent): void {
-    tx.afterCommit(() => this.publish(stored));
+  /** Events the caller appended itself in `tx` (tx.events.appendStatements): subscribers hear them once `tx` commits. */
+  recorded(tx: Tx, stored: readonly StoredEvent[]): void {
+    if (stored.length > 0) this.announce(tx, stored);
+  }
+
+  /** Subscribers hear the events once `tx` commits; other instances through one NOTIFY per transaction. */
+  private announce(tx: Tx, stored: readonly StoredEvent[]): void {
+    tx.afterCommit(() => {
+      for (const event of stored) this.publish(event);
+    });
+    // Only PostgreSQL has other instances to tell.
+    if (this.store.dialect !== 'postgres') return;
     let pending = this.unannounced.get(tx);
     if (!pending) {
       const seqs: number[] = [];
@@ -61,7 +70,7 @@ export class Events {
         }
       });
     }
-    pending.push(stored.seq);
+    for (const event of stored) pending.push(event.seq);
   }
 
   subscribe(listener: Listener): () => void {

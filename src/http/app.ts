@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { authorize, type Action } from '../auth/index.ts';
 import { authenticateRequest, type Credentials } from './auth.ts';
 import type { Actor } from '../core/actor.ts';
@@ -114,41 +114,56 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
   });
 
+  let closing = false;
+  // The hooks below run for every request, alert sources' included, so they
+  // take Fastify's callback form (no promise per hook) and do no more than
+  // they must for a public route.
   app.decorateRequest('actor', null as never);
   app.decorateRequest('credentials', null as never);
-  app.addHook('onRequest', async (request) => {
-    const action = request.routeOptions.config.action;
-    if (action === 'public' || action === undefined) return;
+  const admit = async (request: FastifyRequest, action: Action): Promise<void> => {
     const credentials = await authenticateRequest(services, request);
     authorize(credentials.actor, action);
     request.credentials = credentials;
     request.actor = credentials.actor;
+  };
+  app.addHook('onRequest', (request, _reply, done) => {
+    const action = request.routeOptions.config.action;
+    if (action === 'public' || action === undefined) done();
+    else admit(request, action).then(() => done(), done);
   });
-  // Path and query text reach SQL as parameters; refuse what the database cannot compare (NUL, lone surrogates).
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
+    // Path and query text reach SQL as parameters; refuse what the database cannot compare (NUL, lone surrogates).
     const problem = findUnstorableText(request.params, 'path') ?? findUnstorableText(request.query, 'query');
-    if (problem) throw invalid(`${problem.path} contains ${problem.what}`, { field: problem.path });
-  });
-  // A POST without a body (`firebreak incident ack`, curl -X POST) means "no options".
-  app.addHook('preValidation', async (request) => {
+    if (problem) return done(invalid(`${problem.path} contains ${problem.what}`, { field: problem.path }));
+    // A POST without a body (`firebreak incident ack`, curl -X POST) means "no options".
     const length = request.headers['content-length'];
     if (request.body === undefined && (length === undefined || length === '0') && request.headers['transfer-encoding'] === undefined) {
       request.body = {};
     }
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  const durations = new Map<string, { observe(seconds: number): void }>();
+  app.addHook('onResponse', (request, reply, done) => {
     // Alert sources post often; their successes are debug detail, their failures are not.
-    const routine = request.routeOptions.config.action === 'public' && reply.statusCode < 400;
-    const level = reply.statusCode >= 500 ? 'error' : routine ? 'debug' : 'info';
-    request.log[level]({ req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
-    metrics.httpDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    const status = reply.statusCode;
+    const routine = request.routeOptions.config.action === 'public' && status < 400;
+    const level = status >= 500 ? 'error' : routine ? 'debug' : 'info';
+    if (services.logger.isLevelEnabled(level)) request.log[level]({ req: request, res: { statusCode: status }, responseTime: reply.elapsedTime }, 'request completed');
+    // One child per method, route and status, so that each observation need not look its labels up again.
+    const route = request.routeOptions.url ?? 'unmatched';
+    const key = `${request.method} ${status} ${route}`;
+    let histogram = durations.get(key);
+    if (!histogram) {
+      histogram = metrics.httpDuration.labels({ method: request.method, route, status: String(status) });
+      durations.set(key, histogram);
+    }
+    histogram.observe(reply.elapsedTime / 1000);
+    done();
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('x-request-id', reply.request.id);
-    return payload;
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
@@ -157,7 +172,6 @@ export async function createApp(options: AppOptions): Promise<App> {
   );
 
   const sse: SseConnections = new Set();
-  let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
     // Live streams never end by themselves; end them so shutdown can finish.
@@ -166,10 +180,6 @@ export async function createApp(options: AppOptions): Promise<App> {
     // the close open until their timeout; let each go as soon as it is idle.
     const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
     app.server.once('close', () => clearInterval(sweep));
-  });
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (closing) reply.header('connection', 'close');
-    return payload;
   });
 
   await app.register(healthRoutes(services, metrics));

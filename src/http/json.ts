@@ -18,16 +18,27 @@ class JsonSyntaxError extends Error {
 export function parseJsonBody(body: Buffer): unknown {
   if (!isUtf8(body)) throw invalid('The body is not valid UTF-8', { code: 'invalid_utf8' });
   const text = body.toString('utf8');
+  const plain = !MAY_NEED_CHECKS.test(text);
   let parsed: unknown;
   try {
-    parsed = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+    parsed = plain ? JSON.parse(text) : secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (error) {
     throw new JsonSyntaxError(`The body is not valid JSON: ${(error as Error).message}`);
   }
-  const problem = MAY_HOLD_UNSTORABLE.test(text) ? findUnstorableText(parsed, '') : null;
+  const problem = !plain && MAY_HOLD_UNSTORABLE.test(text) ? findUnstorableText(parsed, '') : null;
   if (problem) throw invalid(`${problem.path || 'body'} contains ${problem.what}, which cannot be stored`, { field: problem.path || 'body' });
   return parsed;
 }
+
+/**
+ * Without \u escapes a key can only name the prototype as a literal
+ * `"__proto__"` or `"constructor"`, and text can hold no NUL or lone surrogate
+ * (below); a byte-order mark needs secure-json-parse's handling too. A body
+ * with none of these needs only JSON.parse: one scan of the text instead of
+ * secure-json-parse's two and the one below, which over webhook-sized bodies
+ * cost nearly half as much as parsing them.
+ */
+const MAY_NEED_CHECKS = /\\u|"(?:__proto__|constructor)"|^\uFEFF/;
 
 /**
  * In valid UTF-8 JSON a NUL or a lone surrogate can only be written as a

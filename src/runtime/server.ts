@@ -124,7 +124,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
 
   const alerts = new AlertPipeline(services, {
-    onOutcome: (integration, result) => metrics.alertsReceived.inc({ integration: integration.kind, result }),
+    onOutcome: (integration, result, count) => metrics.alertsReceived.inc({ integration: integration.kind, result }, count),
     onBatch: (_jobs, _alerts, ms) => metrics.alertBatchSeconds.observe(ms / 1000),
   });
 

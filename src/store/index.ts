@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely, type QueryResult } from 'kysely';
 import type pg from 'pg';
-import { connect, migrate, type ConnectOptions, type Dialect } from './connect.ts';
+import { connect, migrate, type Connection, type ConnectOptions, type Dialect } from './connect.ts';
 import { SlaClockRepository } from './repositories/clocks.ts';
 import { EventRepository } from './repositories/events.ts';
 import { IncidentRepository } from './repositories/incidents.ts';
@@ -79,16 +79,28 @@ export interface Tx extends Repositories {
    * across instances until this transaction ends. SQLite has one writer anyway.
    */
   lock(key: string): Promise<void>;
+  /**
+   * Runs these statements in order, after every statement of this transaction
+   * awaited so far and after those of earlier calls, and resolves with their
+   * results. The caller may go on without waiting: on SQLite they reach the
+   * writer thread at once and run while the caller does other work (call it
+   * only between this transaction's other statements, never beside one);
+   * elsewhere they run one after another. A statement the caller starts later
+   * may run before them on PostgreSQL, so what it must see has to be awaited
+   * first. Either way the transaction commits only if all of them succeeded,
+   * and it fails with the first of them that failed.
+   */
+  send(statements: readonly CompiledQuery[]): Promise<Array<QueryResult<unknown>>>;
 }
 
 function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
   return {
     incidents: new IncidentRepository(db, dialect),
-    timeline: new TimelineRepository(db),
+    timeline: new TimelineRepository(db, dialect),
     clocks: new SlaClockRepository(db),
     timers: new TimerRepository(db, dialect),
     tokens: new ApiTokenRepository(db),
-    events: new EventRepository(db),
+    events: new EventRepository(db, dialect),
     integrations: new IntegrationRepository(db),
     alerts: new AlertRepository(db, dialect),
     silences: new SilenceRepository(db),
@@ -111,6 +123,8 @@ export class Store {
     private readonly pool: pg.Pool | null,
     readonly describe: string,
     private readonly onConnectionError: ((error: Error) => void) | undefined,
+    private readonly pingConnection: () => Promise<void>,
+    private readonly sendAhead: Connection['sendAhead'],
   ) {
     this.repos = repositories(db, dialect);
   }
@@ -124,7 +138,7 @@ export class Store {
       await connection.db.destroy();
       throw error;
     }
-    return new Store(connection.dialect, connection.db, connection.pool, connection.describe, options.onConnectionError);
+    return new Store(connection.dialect, connection.db, connection.pool, connection.describe, options.onConnectionError, connection.ping, connection.sendAhead);
   }
 
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
@@ -132,6 +146,10 @@ export class Store {
     const result = await this.db.transaction().execute(async (trx) => {
       let savepoints = 0;
       const finishing: Array<() => Promise<void>> = [];
+      // Statements sent ahead (Tx.send): nothing commits or rolls back while they run, and none fails unnoticed.
+      let sending: Promise<void> = Promise.resolve();
+      const sent: Array<Promise<void>> = [];
+      const failures: unknown[] = [];
       const tx: Tx = {
         ...repositories(trx, this.dialect),
         afterCommit: (callback) => callbacks.push(callback),
@@ -155,8 +173,36 @@ export class Store {
         lock: async (key) => {
           if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
         },
+        send: (statements) => {
+          // PostgreSQL: one after another, and each call's statements after the previous call's.
+          const run = this.sendAhead
+            ? this.sendAhead(statements)
+            : sending.then(async () => {
+                const results: Array<QueryResult<unknown>> = [];
+                for (const statement of statements) results.push(await trx.executeQuery(statement));
+                return results;
+              });
+          const done = run.then(
+            () => {},
+            (error: unknown) => {
+              failures.push(error);
+            },
+          );
+          sending = done;
+          sent.push(done);
+          return run;
+        },
       };
-      const value = await work(tx);
+      let value: T;
+      try {
+        value = await work(tx);
+      } catch (error) {
+        await Promise.all(sent);
+        throw error;
+      }
+      // SQLite's writer thread runs the commit after them and refuses it if one failed; elsewhere, wait here.
+      if (!this.sendAhead) await Promise.all(sent);
+      if (failures.length > 0) throw failures[0];
       for (const finish of finishing) await finish();
       return value;
     });
@@ -229,6 +275,7 @@ export class Store {
 
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
+    await this.pingConnection();
   }
 
   poolStats(): { total: number; idle: number; waiting: number } | null {

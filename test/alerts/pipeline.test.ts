@@ -82,6 +82,22 @@ describe('alert pipeline', () => {
     expect(incidents[0].title).toBe('Disk space critical on db1');
   });
 
+  it('counts every alert received by what became of it, repeats answered at once included', async () => {
+    const received = async () => {
+      const text = await (await fetch(`${t.url}/metrics`)).text();
+      const counts: Record<string, number> = {};
+      for (const [, result, value] of text.matchAll(/^firebreak_alerts_received_total\{integration="alertmanager",result="(\w+)"\} (\d+)$/gm)) counts[result!] = Number(value);
+      return counts;
+    };
+    const before = await received();
+    const alerts = Array.from({ length: 5 }, (_, i) => ({ labels: { alertname: 'MetricsCounted', shard: String(i) }, fingerprint: `counted-${i}` }));
+    expect(((await (await post(webhook(alerts))).json()) as any).results).toEqual({ opened: 1, attached: 4 });
+    for (let i = 0; i < 3; i++) expect(((await (await post(webhook(alerts))).json()) as any).results).toEqual({ repeat: 5 });
+    const after = await received();
+    const delta = (result: string) => (after[result] ?? 0) - (before[result] ?? 0);
+    expect({ opened: delta('opened'), attached: delta('attached'), repeat: delta('repeat') }).toEqual({ opened: 1, attached: 4, repeat: 15 });
+  });
+
   it('attaches later alerts of the group to the open incident, and resolving all of them moves it to monitoring', async () => {
     const a = { labels: { alertname: 'CircuitBreakerOpen', provider: 'spotify', worker: '1' }, fingerprint: 'cb-1' };
     const b = { labels: { alertname: 'CircuitBreakerOpen', provider: 'spotify', worker: '2' }, fingerprint: 'cb-2' };

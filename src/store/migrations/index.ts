@@ -8,6 +8,7 @@ import * as status from './0005_status.ts';
 import * as postincident from './0006_postincident.ts';
 import * as subscribers from './0007_subscribers.ts';
 import * as accounts from './0008_accounts.ts';
+import * as timelineKinds from './0009_timeline_kinds.ts';
 
 export interface Migration {
   name: string;
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0006_postincident', up: postincident.up },
   { name: '0007_subscribers', up: subscribers.up },
   { name: '0008_accounts', up: accounts.up },
+  { name: '0009_timeline_kinds', up: timelineKinds.up },
 ];

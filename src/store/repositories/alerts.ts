@@ -1,6 +1,7 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { Dialect } from '../connect.ts';
 import type { AlertsTable, Database } from '../schema.ts';
+import { ROWS_PER_STATEMENT, insertStatements, unnest, valuesList, type BulkColumn } from './bulk.ts';
 import { fromJson, toJson } from './json.ts';
 
 export type AlertStatus = 'firing' | 'resolved' | 'acknowledged';
@@ -108,10 +109,36 @@ const ALERT_COLUMNS = [
   ['service', 'text'], ['summary', 'text'], ['labels', 'text'], ['annotations', 'text'], ['details', 'text'], ['group_key', 'text'],
   ['runbook', 'text'], ['generator_url', 'text'], ['starts_at', 'bigint'], ['ends_at', 'bigint'], ['first_seen_at', 'bigint'],
   ['last_seen_at', 'bigint'], ['last_change_at', 'bigint'], ['count', 'integer'], ['suppressed_by', 'text'], ['incident_id', 'text'],
-] as const satisfies ReadonlyArray<readonly [keyof AlertsTable, string]>;
+] as const satisfies ReadonlyArray<readonly [keyof AlertsTable, string]> & readonly BulkColumn[];
 
-/** Rows per multi-row statement on SQLite: well under its limit on bound parameters. */
-const ROWS_PER_STATEMENT = 500;
+/** An alert's values in the order of ALERT_COLUMNS. */
+const alertValues = (record: AlertRecord): unknown[] => [
+  record.id,
+  record.integrationId,
+  record.dedupKey,
+  record.name,
+  record.status,
+  record.severity,
+  record.service,
+  record.summary,
+  toJson(record.labels),
+  toJson(record.annotations),
+  toJson(record.details),
+  record.groupKey,
+  record.runbook,
+  record.generatorUrl,
+  record.startsAt,
+  record.endsAt,
+  record.firstSeenAt,
+  record.lastSeenAt,
+  record.lastChangeAt,
+  record.count,
+  record.suppressedBy,
+  record.incidentId,
+];
+
+const HISTORY_COLUMNS: readonly BulkColumn[] = [['id', 'text'], ['alert_id', 'text'], ['at', 'bigint'], ['kind', 'text'], ['text', 'text'], ['data', 'text']];
+
 
 /** What placing an alert in its group's incident needs to know of that incident. */
 export interface GroupIncident {
@@ -144,8 +171,7 @@ class RawStatements {
 
   /** `(?, ?, …), (?, ?, …)` (SQLite). */
   rows(count: number, width: number): string {
-    const row = `(${Array.from({ length: width }, () => '?').join(', ')})`;
-    return Array.from({ length: count }, () => row).join(', ');
+    return valuesList(count, width);
   }
 
   /** `?, ?, …` (SQLite). */
@@ -153,18 +179,9 @@ class RawStatements {
     return Array.from({ length: count }, () => '?').join(', ');
   }
 
-  /** The columns of `rows` as PostgreSQL arrays, one per column. */
-  columns<T>(rows: readonly T[], width: number, cell: (row: T, column: number) => unknown): unknown[][] {
-    const columns: unknown[][] = Array.from({ length: width }, () => new Array(rows.length));
-    rows.forEach((row, r) => {
-      for (let c = 0; c < width; c++) columns[c]![r] = cell(row, c);
-    });
-    return columns;
-  }
-
   /** `unnest($1::text[], $2::bigint[] …)` for these PostgreSQL types. */
   unnest(types: readonly string[]): string {
-    return `unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`;
+    return unnest(types);
   }
 
   async run<R>(text: string, parameters: unknown[]): Promise<R[]> {
@@ -208,24 +225,12 @@ export class AlertRepository {
 
   /** New alerts, one statement per few hundred. */
   async insertMany(records: readonly AlertRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    const names = ALERT_COLUMNS.map(([name]) => name).join(', ');
-    if (this.dialect === 'postgres') {
-      const rows = records.map(toRow);
-      await this.raw.run(
-        `insert into alerts (${names}) select * from ${this.raw.unnest(ALERT_COLUMNS.map(([, type]) => type))}`,
-        this.raw.columns(rows, ALERT_COLUMNS.length, (row, c) => row[ALERT_COLUMNS[c]![0]]),
-      );
-      return;
-    }
-    for (const part of chunks(records)) {
-      const parameters: unknown[] = [];
-      for (const record of part) {
-        const row = toRow(record);
-        for (const [column] of ALERT_COLUMNS) parameters.push(row[column]);
-      }
-      await this.raw.run(`insert into alerts (${names}) values ${this.raw.rows(part.length, ALERT_COLUMNS.length)}`, parameters);
-    }
+    for (const statement of this.insertStatements(records)) await this.db.executeQuery(statement);
+  }
+
+  /** The statements of insertMany, to run with others (Tx.send). */
+  insertStatements(records: readonly AlertRecord[]): CompiledQuery[] {
+    return insertStatements(this.dialect, 'alerts', ALERT_COLUMNS, records.map(alertValues));
   }
 
   /**
@@ -236,27 +241,32 @@ export class AlertRepository {
    * One entry per alert id.
    */
   async touchMany(touches: readonly AlertTouch[]): Promise<void> {
-    if (touches.length === 0) return;
+    for (const statement of this.touchStatements(touches)) await this.db.executeQuery(statement);
+  }
+
+  /** The statements of touchMany, to run with others (Tx.send). */
+  touchStatements(touches: readonly AlertTouch[]): CompiledQuery[] {
+    if (touches.length === 0) return [];
     if (this.dialect === 'postgres') {
-      await this.raw.run(
-        `update alerts set last_seen_at = greatest(alerts.last_seen_at, v.at), count = alerts.count + v.n, ` +
-          `labels = coalesce(v.labels, alerts.labels), annotations = coalesce(v.annotations, alerts.annotations) ` +
-          `from ${this.raw.unnest(['text', 'bigint', 'integer', 'text', 'text'])} as v(id, at, n, labels, annotations) where alerts.id = v.id`,
-        [touches.map((t) => t.id), touches.map((t) => t.at), touches.map((t) => t.n), touches.map((t) => t.labels), touches.map((t) => t.annotations)],
-      );
-      return;
+      return [
+        CompiledQuery.raw(
+          `update alerts set last_seen_at = greatest(alerts.last_seen_at, v.at), count = alerts.count + v.n, ` +
+            `labels = coalesce(v.labels, alerts.labels), annotations = coalesce(v.annotations, alerts.annotations) ` +
+            `from ${unnest(['text', 'bigint', 'integer', 'text', 'text'])} as v(id, at, n, labels, annotations) where alerts.id = v.id`,
+          [touches.map((t) => t.id), touches.map((t) => t.at), touches.map((t) => t.n), touches.map((t) => t.labels), touches.map((t) => t.annotations)],
+        ),
+      ];
     }
-    for (const part of chunks(touches)) {
+    return chunks(touches).map((part) => {
       const parameters: unknown[] = [];
       for (const t of part) parameters.push(t.id, t.at, t.n, t.labels, t.annotations);
-      const values = this.raw.rows(part.length, 5);
-      await this.raw.run(
+      return CompiledQuery.raw(
         `update alerts set last_seen_at = max(alerts.last_seen_at, v.column2), count = alerts.count + v.column3, ` +
           `labels = coalesce(v.column4, alerts.labels), annotations = coalesce(v.column5, alerts.annotations) ` +
-          `from (values ${values}) as v where alerts.id = v.column1`,
+          `from (values ${valuesList(part.length, 5)}) as v where alerts.id = v.column1`,
         parameters,
       );
-    }
+    });
   }
 
   async findByIdentity(integrationId: string, dedupKey: string): Promise<AlertRecord | undefined> {
@@ -352,23 +362,12 @@ export class AlertRepository {
   }
 
   async appendHistoryMany(entries: readonly AlertHistoryEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    if (this.dialect === 'postgres') {
-      await this.raw.run(`insert into alert_history (id, alert_id, at, kind, text, data) select * from ${this.raw.unnest(['text', 'text', 'bigint', 'text', 'text', 'text'])}`, [
-        entries.map((e) => e.id),
-        entries.map((e) => e.alertId),
-        entries.map((e) => e.at),
-        entries.map((e) => e.kind),
-        entries.map((e) => e.text),
-        entries.map((e) => toJson(e.data)),
-      ]);
-      return;
-    }
-    for (const part of chunks(entries)) {
-      const parameters: unknown[] = [];
-      for (const e of part) parameters.push(e.id, e.alertId, e.at, e.kind, e.text, toJson(e.data));
-      await this.raw.run(`insert into alert_history (id, alert_id, at, kind, text, data) values ${this.raw.rows(part.length, 6)}`, parameters);
-    }
+    for (const statement of this.historyStatements(entries)) await this.db.executeQuery(statement);
+  }
+
+  /** The statements of appendHistoryMany, to run with others (Tx.send). */
+  historyStatements(entries: readonly AlertHistoryEntry[]): CompiledQuery[] {
+    return insertStatements(this.dialect, 'alert_history', HISTORY_COLUMNS, entries.map((e) => [e.id, e.alertId, e.at, e.kind, e.text, toJson(e.data)]));
   }
 
   async history(alertId: string, limit: number): Promise<AlertHistoryEntry[]> {

@@ -1,5 +1,7 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely, QueryResult } from 'kysely';
+import type { Dialect } from '../connect.ts';
 import type { Database, EventsTable } from '../schema.ts';
+import { insertStatements, type BulkColumn } from './bulk.ts';
 import { fromJson, toJson } from './json.ts';
 
 export interface StoredEvent {
@@ -22,9 +24,14 @@ const toEvent = (row: EventRow): StoredEvent => ({
   data: fromJson<Record<string, unknown>>(row.data, {}),
 });
 
+const COLUMNS: readonly BulkColumn[] = [['at', 'bigint'], ['type', 'text'], ['incident_id', 'text'], ['data', 'text']];
+
 /** The event log behind live updates: SSE clients resume from a sequence number. */
 export class EventRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
 
   async append(event: NewEvent): Promise<StoredEvent> {
     const row = await this.db
@@ -37,19 +44,22 @@ export class EventRepository {
 
   /** Several events, one statement per few hundred; their seqs ascend in the order given, as if appended one by one. */
   async appendMany(events: readonly NewEvent[]): Promise<StoredEvent[]> {
-    const stored: StoredEvent[] = [];
-    for (let i = 0; i < events.length; i += 500) {
-      const part = events.slice(i, i + 500);
-      const rows = await this.db
-        .insertInto('events')
-        .values(part.map((event) => ({ at: event.at, type: event.type, incident_id: event.incidentId, data: toJson(event.data) })))
-        .returning('seq')
-        .execute();
-      // Rows are numbered in the order of the VALUES list; RETURNING need not list them in that order.
-      const seqs = rows.map((row) => Number(row.seq)).sort((a, b) => a - b);
-      part.forEach((event, k) => stored.push({ ...event, seq: seqs[k]! }));
-    }
-    return stored;
+    const results = [];
+    for (const statement of this.appendStatements(events)) results.push(await this.db.executeQuery(statement));
+    return this.appended(events, results);
+  }
+
+  /** The statements of appendMany, to run with others (Tx.send); `appended` reads their results. */
+  appendStatements(events: readonly NewEvent[]): CompiledQuery[] {
+    return insertStatements(this.dialect, 'events', COLUMNS, events.map((e) => [e.at, e.type, e.incidentId, toJson(e.data)]), 'seq');
+  }
+
+  /** The events as stored, from the results of their appendStatements. */
+  appended(events: readonly NewEvent[], results: ReadonlyArray<QueryResult<unknown>>): StoredEvent[] {
+    // Rows are numbered in the order they are inserted; RETURNING need not list them in that order.
+    const seqs = results.flatMap((result) => (result.rows as Array<{ seq: number | string }>).map((row) => Number(row.seq))).sort((a, b) => a - b);
+    if (seqs.length !== events.length) throw new Error(`appending ${events.length} events returned ${seqs.length} sequence numbers`);
+    return events.map((event, k) => ({ ...event, seq: seqs[k]! }));
   }
 
   async after(seq: number, limit: number): Promise<StoredEvent[]> {

@@ -158,7 +158,8 @@ export class StatusRepository {
     const rows = await this.db
       .selectFrom('timeline')
       .select(['incident_id', (eb) => eb.fn.max('at').as('last')])
-      .where('kind', '=', 'update')
+      // Literal kinds, so that SQLite can use the partial indexes of 0009 (a bound value it cannot match to them).
+      .where('kind', '=', sql.lit('update'))
       .where(sql<boolean>`data like ${PUBLIC_PATTERN}`)
       .groupBy('incident_id')
       .execute();
@@ -202,7 +203,7 @@ export class StatusRepository {
       .selectFrom('timeline')
       .select(['id', 'incident_id', 'at', 'text', 'data'])
       .where('incident_id', 'in', [...incidentIds])
-      .where('kind', '=', 'update')
+      .where('kind', '=', sql.lit('update'))
       .where(sql<boolean>`data like ${PUBLIC_PATTERN}`)
       .orderBy('id', 'asc')
       .execute();
@@ -218,7 +219,7 @@ export class StatusRepository {
       .selectFrom('timeline')
       .select(['incident_id', 'at', 'data'])
       .where('incident_id', 'in', [...incidentIds])
-      .where('kind', 'in', ['status', 'reopened'])
+      .where(sql<boolean>`${sql.ref('kind')} in (${sql.lit('status')}, ${sql.lit('reopened')})`)
       .orderBy('id', 'asc')
       .execute();
     return rows.flatMap((r) => {

@@ -1,5 +1,7 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
+import type { Dialect } from '../connect.ts';
 import type { Database, TimelineTable } from '../schema.ts';
+import { insertStatements, type BulkColumn } from './bulk.ts';
 import { fromJson, toJson } from './json.ts';
 
 export interface TimelineEntry {
@@ -32,9 +34,14 @@ const toRow = (entry: TimelineEntry): TimelineTable => ({
   data: toJson(entry.data),
 });
 
+const COLUMNS: readonly BulkColumn[] = [['id', 'text'], ['incident_id', 'text'], ['at', 'bigint'], ['actor', 'text'], ['kind', 'text'], ['text', 'text'], ['data', 'text']];
+
 /** Append-only: there is no update and no delete. */
 export class TimelineRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
 
   async append(entry: TimelineEntry): Promise<void> {
     await this.db.insertInto('timeline').values(toRow(entry)).execute();
@@ -42,9 +49,12 @@ export class TimelineRepository {
 
   /** Several entries, one statement per few hundred (alert ingest attaching many alerts). */
   async appendMany(entries: readonly TimelineEntry[]): Promise<void> {
-    for (let i = 0; i < entries.length; i += 500) {
-      await this.db.insertInto('timeline').values(entries.slice(i, i + 500).map(toRow)).execute();
-    }
+    for (const statement of this.appendStatements(entries)) await this.db.executeQuery(statement);
+  }
+
+  /** The statements of appendMany, to run with others (Tx.send). */
+  appendStatements(entries: readonly TimelineEntry[]): CompiledQuery[] {
+    return insertStatements(this.dialect, 'timeline', COLUMNS, entries.map((e) => [e.id, e.incidentId, e.at, e.actor, e.kind, e.text, toJson(e.data)]));
   }
 
   async list(incidentId: string, options: { afterId?: string; limit: number }): Promise<TimelineEntry[]> {
