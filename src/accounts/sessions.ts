@@ -131,8 +131,12 @@ export interface ActiveSession {
   session: SessionSummary;
 }
 
-/** The session a cookie carries, if it is still good: not revoked, not expired, its account enabled. */
-export async function sessionOf(deps: AccountDeps, settings: SessionSettings, token: string): Promise<ActiveSession | null> {
+/**
+ * The session a cookie carries, if it is still good: not revoked, not expired,
+ * its account enabled. A request renews an idle session; `renew: false` only
+ * looks (a live stream checking on its caller is not the person at work).
+ */
+export async function sessionOf(deps: AccountDeps, settings: SessionSettings, token: string, { renew = true } = {}): Promise<ActiveSession | null> {
   if (!token.startsWith('fbs_') || token.length > 200) return null;
   const found = await deps.store.repos.accounts.sessionByHash(digest(token));
   if (!found) return null;
@@ -141,7 +145,7 @@ export async function sessionOf(deps: AccountDeps, settings: SessionSettings, to
   // Settings may have been shortened since the session began: the stricter answer wins.
   const expiresAt = Math.min(session.expiresAt, expiryOf(session, session.lastSeenAt, settings));
   if (session.revokedAt !== null || expiresAt <= now || account.disabledAt !== null) return null;
-  if (now - session.lastSeenAt > TOUCH_EVERY_MS) {
+  if (renew && now - session.lastSeenAt > TOUCH_EVERY_MS) {
     session.lastSeenAt = now;
     session.expiresAt = expiryOf(session, now, settings);
     await deps.store.repos.accounts.touchSession(session.id, now, session.expiresAt);

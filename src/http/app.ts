@@ -56,6 +56,8 @@ export interface AppOptions {
   trustProxy?: boolean | number | string[];
   /** The built web UI (web/dist); null serves none. */
   uiDir?: string | null;
+  /** How often a live event stream checks that its caller may still read it (tests shorten it). */
+  streamCheckMs?: number;
 }
 
 export type App = FastifyInstance;
@@ -184,7 +186,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   await app.register(healthRoutes(services, metrics));
   await app.register(incidentRoutes(services, options.wakeTimers ?? (() => {})), { prefix: '/api/v1' });
-  await app.register(eventRoutes(services, sse), { prefix: '/api/v1' });
+  await app.register(eventRoutes(services, sse, options.streamCheckMs), { prefix: '/api/v1' });
   await app.register(tokenRoutes(services), { prefix: '/api/v1' });
   await app.register(sessionRoutes(services), { prefix: '/api/v1' });
   await app.register(userRoutes(services), { prefix: '/api/v1' });

@@ -50,8 +50,11 @@ export function sessionSettings(services: Services): SessionSettings {
   return { idleTimeoutMs: parseDuration(sessionIdleTimeout), maxAgeMs: parseDuration(sessionMaxAge) };
 }
 
-/** Who is calling; throws 401 when nobody is, 403 when a cookie request lacks its CSRF token. */
-export async function authenticateRequest(services: Services, request: FastifyRequest): Promise<Credentials> {
+/**
+ * Who is calling; throws 401 when nobody is, 403 when a cookie request lacks
+ * its CSRF token. `renew: false` leaves an idle session's clock alone.
+ */
+export async function authenticateRequest(services: Services, request: FastifyRequest, { renew = true } = {}): Promise<Credentials> {
   const header = request.headers.authorization;
   if (typeof header === 'string' && header !== '') {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -62,7 +65,7 @@ export async function authenticateRequest(services: Services, request: FastifyRe
   }
   const token = sessionTokenOf(request);
   if (token === undefined) throw unauthenticated('Sign in, or send an API token as "Authorization: Bearer <token>"');
-  const session = await sessionOf(services, sessionSettings(services), token);
+  const session = await sessionOf(services, sessionSettings(services), token, { renew });
   if (!session) throw unauthenticated('Your session has ended; sign in again');
   if (!SAFE_METHODS.has(request.method)) {
     const given = request.headers[CSRF_HEADER];

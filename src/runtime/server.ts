@@ -39,6 +39,8 @@ export interface ServeOptions {
   trustProxy?: boolean | number | string[];
   /** The built web UI; defaults to the package's web/dist, null serves none. */
   uiDir?: string | null;
+  /** How often a live event stream checks that its caller may still read it. */
+  streamCheckMs?: number;
 }
 
 /** Where `npm run build:web` writes the UI, beside the sources. */
@@ -147,6 +149,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       runs,
       trustProxy: options.trustProxy,
       uiDir: options.uiDir === undefined ? DEFAULT_UI_DIR : options.uiDir,
+      streamCheckMs: options.streamCheckMs,
     });
     await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
     if (options.timers !== false) {

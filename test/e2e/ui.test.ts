@@ -95,7 +95,7 @@ describeWithBrowser('the responder UI in Chromium', () => {
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), 'firebreak-ui-runbooks-'));
     writeFileSync(join(folder, 'queue.md'), RUNBOOK);
-    t = await startExampleServer({ rewrite: withUiRunbook(folder) });
+    t = await startExampleServer({ rewrite: withUiRunbook(folder), streamCheckMs: 500 });
     for (const [username, role] of [
       ['amara', 'admin'],
       ['tomasz', 'responder'],
@@ -261,6 +261,19 @@ describeWithBrowser('the responder UI in Chromium', () => {
     await amara.goto(`${t.url}/silences`);
     await amara.getByRole('button', { name: 'Expire' }).first().click();
     await expect.poll(async () => (await t.api('GET', `/api/v1/silences`)).body.items.some((s: any) => s.id === silence.id)).toBe(false);
+  });
+
+  it('signs a page out by itself when its session is ended from elsewhere', async () => {
+    const tomasz = await person('tomasz');
+    await tomasz.goto(`${t.url}/incidents`);
+    await tomasz.getByText('Live', { exact: true }).waitFor();
+    const account = (await t.api('GET', '/api/v1/users/tomasz')).body;
+    const sessions = (await t.api('GET', `/api/v1/sessions?account=${account.id}`)).body.items;
+    expect(sessions.length).toBeGreaterThan(0);
+    for (const session of sessions) expect((await t.api('DELETE', `/api/v1/sessions/${session.id}`)).status).toBe(200);
+    // No click, no reload: the live stream hears it and the page asks to sign in again.
+    await tomasz.getByText('Your session has ended').waitFor({ timeout: 10_000 });
+    await tomasz.getByLabel('Password').waitFor();
   });
 
   it('adds an on-call override by dragging across a day of the calendar', async () => {

@@ -33,7 +33,7 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(options: { clock?: Clock; configPath?: string; timers?: boolean; trustProxy?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(options: { clock?: Clock; configPath?: string; timers?: boolean; trustProxy?: boolean; streamCheckMs?: number } = {}): Promise<TestServer> {
   const database = await createTestDatabase();
   const server = await startServer({
     configPath: options.configPath ?? EXAMPLE_CONFIG,
@@ -46,6 +46,7 @@ export async function startTestServer(options: { clock?: Clock; configPath?: str
     clock: options.clock,
     timers: options.timers,
     trustProxy: options.trustProxy,
+    streamCheckMs: options.streamCheckMs,
   });
   const api: TestServer['api'] = async (method, path, body, token = ADMIN_TOKEN) => {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
@@ -85,11 +86,11 @@ export async function startTestServer(options: { clock?: Clock; configPath?: str
  * A server on a copy of the example configuration, changed by `rewrite` (pointing a
  * channel at a test receiver, say); the copy goes away with the server.
  */
-export async function startExampleServer(options: { clock?: Clock; timers?: boolean; rewrite?: (text: string) => string } = {}): Promise<TestServer> {
+export async function startExampleServer(options: { clock?: Clock; timers?: boolean; rewrite?: (text: string) => string; streamCheckMs?: number } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-example-'));
   const configPath = join(dir, 'firebreak.yaml');
   writeFileSync(configPath, (options.rewrite ?? ((text) => text))(exampleConfigText()));
-  const server = await startTestServer({ clock: options.clock, timers: options.timers, configPath });
+  const server = await startTestServer({ clock: options.clock, timers: options.timers, configPath, streamCheckMs: options.streamCheckMs });
   return {
     ...server,
     stop: async () => {

@@ -4,10 +4,14 @@ export interface SseEvent {
   data: any;
 }
 
-/** Reads a Server-Sent Events stream with fetch, as a browser's EventSource would. */
-export async function openEventStream(url: string, token: string, headers: Record<string, string> = {}) {
+/**
+ * Reads a Server-Sent Events stream with fetch, as a browser's EventSource
+ * would; `token` null sends only the headers given (a session cookie, say).
+ * `ended` settles when the server closes the stream.
+ */
+export async function openEventStream(url: string, token: string | null, headers: Record<string, string> = {}) {
   const controller = new AbortController();
-  const response = await fetch(url, { headers: { authorization: `Bearer ${token}`, ...headers }, signal: controller.signal });
+  const response = await fetch(url, { headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...headers }, signal: controller.signal });
   const events: SseEvent[] = [];
   const done = (async () => {
     if (!response.body) return;
@@ -36,6 +40,7 @@ export async function openEventStream(url: string, token: string, headers: Recor
   return {
     response,
     events,
+    ended: done,
     close: async () => {
       controller.abort();
       await done;

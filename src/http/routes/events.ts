@@ -1,8 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ServerResponse } from 'node:http';
+import { authorize } from '../../auth/index.ts';
 import type { Services } from '../../core/context.ts';
+import { isDomainError } from '../../core/errors.ts';
 import type { LiveEvent } from '../../events/index.ts';
+import { authenticateRequest } from '../auth.ts';
 import { errorResponses } from '../schemas.ts';
 
 export type SseConnections = Set<ServerResponse>;
@@ -18,6 +21,8 @@ const EventsQuery = Type.Object(
 
 const REPLAY_PAGE = 1000;
 const HEARTBEAT_MS = 15_000;
+/** How often an open stream checks that its caller may still read it, by default. */
+export const STREAM_CHECK_MS = 15_000;
 
 const frame = (event: LiveEvent) =>
   `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify({
@@ -28,8 +33,15 @@ const frame = (event: LiveEvent) =>
     data: event.data,
   })}\n\n`;
 
+/**
+ * A stream outlives the request that opened it: it asks again, every
+ * `checkEveryMs`, whether its token or session is still good (signed out,
+ * ended from another device, account disabled, token revoked, role changed:
+ * on any instance, since the answer comes from the database). When it is not,
+ * the stream says `session.ended` and closes; the reconnect then gets a 401.
+ */
 export const eventRoutes =
-  (services: Services, connections: SseConnections): FastifyPluginAsyncTypebox =>
+  (services: Services, connections: SseConnections, checkEveryMs = STREAM_CHECK_MS): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/events',
@@ -76,8 +88,32 @@ export const eventRoutes =
         };
         const unsubscribe = services.events.subscribe((event) => (backlog ? backlog.push(event) : send(event)));
         const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+        let checking = false;
+        const check = setInterval(() => {
+          if (checking) return;
+          checking = true;
+          authenticateRequest(services, request, { renew: false })
+            .then((credentials) => authorize(credentials.actor, 'events.read'))
+            .then(
+              () => undefined,
+              (error: unknown) => {
+                if (!isDomainError(error) || (error.code !== 'unauthenticated' && error.code !== 'forbidden')) {
+                  // The database did not answer: the caller is not refused for that, the next check asks again.
+                  request.log.warn({ err: error }, 'live stream could not check its caller');
+                  return;
+                }
+                if (raw.writableEnded) return;
+                raw.write(`event: session.ended\ndata: ${JSON.stringify({ code: error.code, message: error.message })}\n\n`);
+                raw.end();
+              },
+            )
+            .finally(() => {
+              checking = false;
+            });
+        }, checkEveryMs);
         const close = () => {
           clearInterval(heartbeat);
+          clearInterval(check);
           unsubscribe();
           connections.delete(raw);
         };

@@ -29,6 +29,7 @@ export class LiveEvents {
   private readonly stateListeners = new Set<(state: ConnectionState) => void>();
   private current: ConnectionState = 'connecting';
   private retry: ReturnType<typeof setTimeout> | undefined;
+  private readonly endedListeners = new Set<() => void>();
 
   constructor(private readonly url = '/api/v1/events') {}
 
@@ -56,6 +57,11 @@ export class LiveEvents {
       for (const handler of this.handlers) handler(event);
     };
     for (const type of EVENT_TYPES) source.addEventListener(type, deliver as EventListener);
+    // The server checks on an open stream: a session ended elsewhere (or a disabled account) closes it.
+    source.addEventListener('session.ended', () => {
+      this.stop();
+      for (const listener of this.endedListeners) listener();
+    });
   }
 
   stop(): void {
@@ -73,6 +79,12 @@ export class LiveEvents {
   subscribe(handler: Handler): () => void {
     this.handlers.add(handler);
     return () => this.handlers.delete(handler);
+  }
+
+  /** Called when the server closed the stream because the session is no longer good. */
+  onSessionEnded(listener: () => void): () => void {
+    this.endedListeners.add(listener);
+    return () => this.endedListeners.delete(listener);
   }
 
   get state(): ConnectionState {

@@ -44,10 +44,16 @@ export function App() {
       if (error instanceof ApiError && error.status === 401) setSession({ state: 'signed-out', reason: null });
       else setSession({ state: 'failed', error: error as ApiError });
     });
-    return api.onSignedOut(() => {
+    const ended = () => {
       live.stop();
       setSession({ state: 'signed-out', reason: 'Your session has ended. Sign in again to carry on where you were.' });
-    });
+    };
+    const unsubscribeApi = api.onSignedOut(ended);
+    const unsubscribeLive = live.onSessionEnded(ended);
+    return () => {
+      unsubscribeApi();
+      unsubscribeLive();
+    };
   }, [api, live, enter]);
 
   const signOut = useCallback(async () => {
