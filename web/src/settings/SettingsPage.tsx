@@ -104,30 +104,72 @@ function AccountSettings() {
         {sessions.data?.items.length === 0 ? (
           <Empty>No sessions: you came in with an API token.</Empty>
         ) : (
-          <ul className="list">
-            {sessions.data?.items.map((session) => (
-              <li key={session.id}>
-                <div className="list-line">
-                  <span>
-                    {describeAgent(session.userAgent)} · {session.address}
-                  </span>
-                  {session.current ? (
-                    <span className="badge state state-active">this one</span>
-                  ) : (
-                    <Button onClick={() => void revoke.run(session)} busy={revoke.busy}>
-                      End
-                    </Button>
-                  )}
-                </div>
-                <div className="muted small">
-                  signed in <Time at={session.createdAt} relative />, last used <Time at={session.lastSeenAt} relative />, ends <Time at={session.expiresAt} relative />
-                </div>
-              </li>
-            ))}
-          </ul>
+          <SessionList items={sessions.data?.items ?? []} onEnd={(session) => void revoke.run(session)} busy={revoke.busy} />
         )}
       </section>
     </div>
+  );
+}
+
+/** Open sessions, each with where it came from, its times and an End button (none for the one in use). */
+function SessionList({ items, onEnd, busy }: { items: readonly SessionInfo[]; onEnd(session: SessionInfo): void; busy: boolean }) {
+  return (
+    <ul className="list">
+      {items.map((session) => (
+        <li key={session.id}>
+          <div className="list-line">
+            <span>
+              {describeAgent(session.userAgent)} · {session.address}
+            </span>
+            {session.current ? (
+              <span className="badge state state-active">this one</span>
+            ) : (
+              <Button onClick={() => onEnd(session)} busy={busy}>
+                End
+              </Button>
+            )}
+          </div>
+          <div className="muted small">
+            signed in <Time at={session.createdAt} relative />, last used <Time at={session.lastSeenAt} relative />, ends <Time at={session.expiresAt} relative />
+          </div>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** An administrator's view of someone's sessions: a lost phone or a shared screen is ended from here. */
+function AccountSessions({ account, onClose }: { account: Account; onClose(): void }) {
+  const { api, toast } = useApp();
+  const sessions = useQuery(() => api.get<{ items: SessionInfo[] }>(`/sessions?account=${encodeURIComponent(account.id)}`), [account.id]);
+  const end = useAction(async (ended: readonly SessionInfo[]) => {
+    for (const session of ended) await api.delete(`/sessions/${seg(session.id)}`);
+    toast(ended.length === 1 ? `A session of ${account.username} ended` : `${ended.length} sessions of ${account.username} ended`);
+    await sessions.reload();
+  });
+  const others = sessions.data?.items.filter((session) => !session.current) ?? [];
+  return (
+    <section className="subform" aria-labelledby="account-sessions-title">
+      <h3 id="account-sessions-title">Sessions of {account.username}</h3>
+      <ErrorNotice error={sessions.error ?? end.error} onDismiss={end.clearError} />
+      {sessions.loading && !sessions.data ? (
+        <Skeleton rows={2} />
+      ) : sessions.data?.items.length === 0 ? (
+        <Empty>{account.username} is not signed in anywhere.</Empty>
+      ) : (
+        <SessionList items={sessions.data?.items ?? []} onEnd={(session) => void end.run([session])} busy={end.busy} />
+      )}
+      <div className="actions">
+        {others.length > 1 && (
+          <Button variant="danger" onClick={() => void end.run(others)} busy={end.busy}>
+            End all {others.length}
+          </Button>
+        )}
+        <Button variant="ghost" onClick={onClose}>
+          Close
+        </Button>
+      </div>
+    </section>
   );
 }
 
@@ -151,6 +193,7 @@ function Users() {
   const [password, setPassword] = useState('');
   const create = useAction(() => api.post<Account>('/users', { username: username.trim(), role, password }));
   const [resetting, setResetting] = useState<{ account: Account; password: string } | null>(null);
+  const [inspecting, setInspecting] = useState<Account | null>(null);
 
   return (
     <div className="two-columns">
@@ -203,6 +246,9 @@ function Users() {
                         <Button variant="ghost" onClick={() => setResetting({ account, password: '' })}>
                           New password
                         </Button>
+                        <Button variant="ghost" aria-label={`Sessions of ${account.username}`} onClick={() => setInspecting(account)}>
+                          Sessions
+                        </Button>
                       </td>
                     </tr>
                   );
@@ -211,6 +257,7 @@ function Users() {
             </table>
           </div>
         )}
+        {inspecting && <AccountSessions key={inspecting.id} account={inspecting} onClose={() => setInspecting(null)} />}
         {resetting && (
           <form
             className="form subform"
