@@ -29,8 +29,13 @@ export const accountActor = (account: Pick<AccountRecord, 'username' | 'role'>):
   role: account.role as AccountRole,
 });
 
+/** Length in characters (code points), as people count them and as every check here measures it. */
+const passwordLength = (password: string) => (password.length > MAX_PASSWORD_LENGTH * 2 ? password.length : [...password].length);
+
+export const passwordTooLong = (password: string) => passwordLength(password) > MAX_PASSWORD_LENGTH;
+
 export function checkPassword(password: string, username: string, field = 'password'): void {
-  const length = [...password].length;
+  const length = passwordLength(password);
   if (length < MIN_PASSWORD_LENGTH || length > MAX_PASSWORD_LENGTH) {
     throw invalid(`A password needs ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`, { field, min: MIN_PASSWORD_LENGTH });
   }
@@ -106,30 +111,44 @@ export interface ChangeAccountInput {
 
 /**
  * An administrator changes an account. A new password or disabling ends every
- * session of the account at once; an administrator cannot disable or demote
- * their own account, so nobody locks themselves out by accident.
+ * session of the account at once. Nobody locks themselves out by accident: an
+ * administrator cannot disable or demote their own account, nor set their own
+ * password here (that asks for the current one, under Settings → Account), and
+ * the last enabled administrator account stays one.
  */
 export async function changeAccount(deps: AccountDeps, idOrUsername: string, input: ChangeAccountInput, by: { accountId: string | null } = { accountId: null }): Promise<AccountSummary> {
-  const account = await findAccount(deps, idOrUsername);
+  const found = await findAccount(deps, idOrUsername);
+  const self = by.accountId === found.id;
   const changes: AccountChanges = {};
   const now = deps.clock.now();
   if (input.name !== undefined) changes.name = checkName(input.name);
   if (input.role !== undefined) {
     changes.role = checkRole(input.role);
-    if (by.accountId === account.id && changes.role !== account.role) throw conflict('You cannot change your own role; ask another administrator', { field: 'role' });
+    if (self && changes.role !== found.role) throw conflict('You cannot change your own role; ask another administrator', { field: 'role' });
   }
   if (input.disabled !== undefined) {
-    if (by.accountId === account.id && input.disabled) throw conflict('You cannot disable your own account', { field: 'disabled' });
-    changes.disabledAt = input.disabled ? (account.disabledAt ?? now) : null;
+    if (self && input.disabled) throw conflict('You cannot disable your own account', { field: 'disabled' });
+    changes.disabledAt = input.disabled ? (found.disabledAt ?? now) : null;
   }
   if (input.password !== undefined) {
-    checkPassword(input.password, account.username);
+    if (self) throw conflict('Change your own password under Settings → Account: it asks for the current one', { field: 'password' });
+    checkPassword(input.password, found.username);
     changes.passwordHash = await hashPassword(input.password);
     changes.passwordChangedAt = now;
   }
-  const updated = await deps.store.repos.accounts.update(account.id, changes, now);
-  if (changes.passwordHash !== undefined || (changes.disabledAt !== undefined && changes.disabledAt !== null)) {
-    await deps.store.repos.accounts.revokeSessionsOf(account.id, now);
-  }
-  return summarizeAccount(updated ?? account);
+  return deps.store.transaction(async (tx) => {
+    // Two administrators demoting each other at once must not leave none: one waits for the other.
+    await tx.lock('accounts:administrators');
+    const account = (await tx.accounts.get(found.id)) ?? found;
+    const staysAdmin = (changes.role ?? account.role) === 'admin' && (changes.disabledAt === undefined ? account.disabledAt : changes.disabledAt) === null;
+    if (account.role === 'admin' && account.disabledAt === null && !staysAdmin) {
+      const others = (await tx.accounts.list()).filter((other) => other.id !== account.id && other.role === 'admin' && other.disabledAt === null);
+      if (others.length === 0) throw conflict(`${account.username} is the last administrator; make another one first`, { field: changes.role !== undefined ? 'role' : 'disabled' });
+    }
+    const updated = await tx.accounts.update(account.id, changes, now);
+    if (changes.passwordHash !== undefined || (changes.disabledAt !== undefined && changes.disabledAt !== null)) {
+      await tx.accounts.revokeSessionsOf(account.id, now);
+    }
+    return summarizeAccount(updated ?? account);
+  });
 }

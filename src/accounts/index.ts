@@ -17,9 +17,8 @@ export {
   type ChangeAccountInput,
   type CreateAccountInput,
 } from './accounts.ts';
+export { SIGN_IN_LIMITS, SIGN_IN_WINDOW_MS, addressKey } from './throttle.ts';
 export {
-  SIGN_IN_LIMITS,
-  SIGN_IN_WINDOW_MS,
   changeOwnPassword,
   csrfTokenMatches,
   csrfTokenOf,

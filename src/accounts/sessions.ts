@@ -1,29 +1,18 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Actor } from '../core/actor.ts';
-import { forbidden, notFound, rateLimited, unauthenticated } from '../core/errors.ts';
+import { forbidden, notFound, unauthenticated } from '../core/errors.ts';
 import { createIdGenerator } from '../core/ids.ts';
 import type { AccountRecord, SessionRecord } from '../store/index.ts';
-import { accountActor, checkPassword, summarizeAccount, type AccountDeps, type AccountSummary } from './accounts.ts';
+import { accountActor, checkPassword, passwordTooLong, summarizeAccount, type AccountDeps, type AccountSummary } from './accounts.ts';
 import { hashPassword, refuseAfterEqualWork, verifyPassword } from './passwords.ts';
 import { MAX_PASSWORD_LENGTH } from './schema.ts';
+import { countPasswordAttempt } from './throttle.ts';
 
 export interface SessionSettings {
   idleTimeoutMs: number;
   maxAgeMs: number;
 }
 
-/**
- * Failed sign-ins are counted per account name and client address together, per
- * address and per account name, each in a 15-minute window shared by all
- * instances. The pair is tight (guessing one person's password from one place);
- * the other two catch guessing many names from one place and one name from many.
- */
-export const SIGN_IN_LIMITS = [
-  { scope: 'pair', failures: 10 },
-  { scope: 'address', failures: 50 },
-  { scope: 'account', failures: 100 },
-] as const;
-export const SIGN_IN_WINDOW_MS = 15 * 60_000;
 /** Recording every request as a write would make each read a write; a minute is precise enough. */
 const TOUCH_EVERY_MS = 60_000;
 /** Ended sessions are kept this long for the record, then forgotten. */
@@ -69,22 +58,6 @@ export interface SignedIn {
   actor: Actor;
 }
 
-const limitKeys = (username: string, address: string) => {
-  const name = username.trim().toLowerCase().slice(0, 200);
-  return { pair: `pair:${name}|${address}`, address: `address:${address}`, account: `account:${name}` };
-};
-
-async function refuseWhenThrottled(deps: AccountDeps, keys: ReturnType<typeof limitKeys>, now: number): Promise<void> {
-  const counted = await deps.store.repos.accounts.failures(Object.values(keys), now - SIGN_IN_WINDOW_MS);
-  for (const limit of SIGN_IN_LIMITS) {
-    const entry = counted.get(keys[limit.scope]);
-    if (entry && entry.failures >= limit.failures) {
-      const retryAfterSeconds = Math.max(1, Math.ceil((entry.windowStartedAt + SIGN_IN_WINDOW_MS - now) / 1000));
-      throw rateLimited(`Too many failed sign-ins; try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s)`, retryAfterSeconds);
-    }
-  }
-}
-
 const expiryOf = (session: Pick<SessionRecord, 'createdAt'>, lastSeenAt: number, settings: SessionSettings) =>
   Math.min(lastSeenAt + settings.idleTimeoutMs, session.createdAt + settings.maxAgeMs);
 
@@ -95,16 +68,14 @@ const expiryOf = (session: Pick<SessionRecord, 'createdAt'>, lastSeenAt: number,
  */
 export async function signIn(deps: AccountDeps, settings: SessionSettings, input: SignInInput): Promise<SignedIn> {
   const now = deps.clock.now();
-  const keys = limitKeys(input.username, input.address);
-  await refuseWhenThrottled(deps, keys, now);
   const repo = deps.store.repos.accounts;
-  const account = input.password.length > MAX_PASSWORD_LENGTH ? undefined : await repo.findByUsername(input.username.trim());
+  const username = input.username.trim();
+  const tooLong = passwordTooLong(input.password);
+  const account = tooLong ? undefined : await repo.findByUsername(username);
+  const attempt = await countPasswordAttempt(deps, input.username, input.address, async () => account !== undefined && (await repo.hasSignedInFrom(account.id, input.address)));
   const ok = account ? await verifyPassword(input.password, account.passwordHash) : await refuseAfterEqualWork(input.password.slice(0, MAX_PASSWORD_LENGTH));
-  if (!account || !ok || account.disabledAt !== null) {
-    await repo.recordFailure(Object.values(keys), now, now - SIGN_IN_WINDOW_MS);
-    throw unauthenticated('The username or the password is wrong');
-  }
-  await repo.clearFailures([keys.pair]);
+  if (!account || !ok || account.disabledAt !== null) throw unauthenticated('The username or the password is wrong');
+  await attempt.succeeded();
   const token = `fbs_${randomBytes(32).toString('base64url')}`;
   const session: SessionRecord = {
     id: createIdGenerator(deps.clock)(),
@@ -174,15 +145,18 @@ export async function revokeSession(deps: AccountDeps, sessionId: string, by: { 
 /** A person changes their own password; their other sessions end, this one stays. */
 export async function changeOwnPassword(
   deps: AccountDeps,
-  who: { accountId: string; sessionId: string | null },
+  who: { accountId: string; sessionId: string | null; address: string },
   input: { current: string; password: string },
 ): Promise<AccountSummary> {
   const repo = deps.store.repos.accounts;
   const account: AccountRecord | undefined = await repo.get(who.accountId);
   if (!account) throw notFound('Account', who.accountId);
-  if (input.current.length > MAX_PASSWORD_LENGTH || !(await verifyPassword(input.current, account.passwordHash))) {
+  // A stolen session must not become a way to guess the password at full speed: the same limits as signing in.
+  const attempt = await countPasswordAttempt(deps, account.username, who.address, () => repo.hasSignedInFrom(account.id, who.address));
+  if (passwordTooLong(input.current) || !(await verifyPassword(input.current, account.passwordHash))) {
     throw forbidden('The current password is wrong', { field: 'current' });
   }
+  await attempt.succeeded();
   checkPassword(input.password, account.username);
   const now = deps.clock.now();
   const updated = await repo.update(account.id, { passwordHash: await hashPassword(input.password), passwordChangedAt: now }, now);

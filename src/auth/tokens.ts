@@ -56,7 +56,8 @@ export async function createApiToken(
     name,
     role: input.role,
     tokenHash: hashToken(token),
-    prefix: token.slice(0, TOKEN_PREFIX.length + 6),
+    // A made-up token's first characters tell it apart and give nothing away; a secret someone chose shows none of itself.
+    prefix: input.secret === undefined ? token.slice(0, TOKEN_PREFIX.length + 6) : '',
     createdAt: clock.now(),
     createdBy: input.createdBy ?? 'cli',
     lastUsedAt: null,

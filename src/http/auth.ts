@@ -40,9 +40,17 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   return cookies;
 }
 
+/** HTTPS as the browser sees it: TLS on this connection, or a trusted proxy's X-Forwarded-Proto (FIREBREAK_TRUST_PROXY). */
+const isSecureRequest = (request: FastifyRequest): boolean => request.protocol === 'https';
+
+/**
+ * Over HTTPS only the __Host- cookie counts: a plain-named one could have been
+ * planted by a sibling domain or over plain HTTP, to sign the victim in as the
+ * attacker.
+ */
 export const sessionTokenOf = (request: FastifyRequest): string | undefined => {
   const cookies = parseCookies(request.headers.cookie);
-  return cookies.get(SECURE_SESSION_COOKIE) ?? cookies.get(SESSION_COOKIE);
+  return isSecureRequest(request) ? cookies.get(SECURE_SESSION_COOKIE) : cookies.get(SESSION_COOKIE);
 };
 
 export function sessionSettings(services: Services): SessionSettings {
@@ -75,9 +83,6 @@ export async function authenticateRequest(services: Services, request: FastifyRe
   }
   return { actor: session.actor, session, sessionToken: token };
 }
-
-/** HTTPS as the browser sees it: TLS on this connection, or a trusted proxy's X-Forwarded-Proto (FIREBREAK_TRUST_PROXY). */
-const isSecureRequest = (request: FastifyRequest): boolean => request.protocol === 'https';
 
 export function setSessionCookie(reply: FastifyReply, request: FastifyRequest, token: string, maxAgeSeconds: number): void {
   const secure = isSecureRequest(request);

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const START = Date.parse('2030-03-04T09:00:00Z');
@@ -98,13 +98,17 @@ describe('signing in', () => {
     }
   });
 
-  it('over HTTPS behind a trusted proxy the cookie is Secure and takes the __Host- prefix, which authenticates too', async () => {
-    const answer = await request('POST', '/api/v1/session', { body: { username: 'priya', password: PASSWORD }, headers: { 'x-forwarded-proto': 'https' } });
+  it('over HTTPS behind a trusted proxy the cookie is Secure and takes the __Host- prefix, and only that name counts there', async () => {
+    const https = { 'x-forwarded-proto': 'https' };
+    const answer = await request('POST', '/api/v1/session', { body: { username: 'priya', password: PASSWORD }, headers: https });
     const cookie = answer.headers.get('set-cookie')!;
     expect(cookie).toMatch(/^__Host-firebreak_session=fbs_/);
     expect(cookie).toContain('Secure');
-    const me = await request('GET', '/api/v1/session', { cookie: cookie.split(';')[0] });
+    const me = await request('GET', '/api/v1/session', { cookie: cookie.split(';')[0], headers: https });
     expect(me.body.actor).toBe('user:priya');
+    // A plain-named cookie over HTTPS may have been planted (a sibling domain, plain HTTP): it signs nobody in.
+    const secret = cookie.split(';')[0]!.split('=')[1]!;
+    expect((await request('GET', '/api/v1/session', { cookie: `firebreak_session=${secret}`, headers: https })).status).toBe(401);
   });
 
   it('stops guessing: after 10 failures for one name from one address, 429 with Retry-After, even for the right password, until the window passes', async () => {
@@ -187,6 +191,15 @@ describe('a signed-in browser', () => {
   it('an API token still works beside sessions, and GET /session says who it is', async () => {
     const me = await t.api('GET', '/api/v1/session');
     expect(me.body).toMatchObject({ actor: 'token:bootstrap', kind: 'token', role: 'admin', account: null, session: null, csrfToken: null });
+  });
+
+  it('lists a token made up by the server by its first characters, and one whose secret was chosen by none of it', async () => {
+    const made = await t.api('POST', '/api/v1/tokens', { name: 'made-up', role: 'viewer' });
+    const listed = (await t.api('GET', '/api/v1/tokens')).body.items;
+    expect(listed.find((token: any) => token.name === 'made-up').prefix).toBe(made.body.token.slice(0, 10));
+    const bootstrap = listed.find((token: any) => token.name === 'bootstrap');
+    expect(bootstrap.prefix).toBe('');
+    expect(JSON.stringify(listed)).not.toContain(ADMIN_TOKEN.slice(0, 6));
   });
 
   it('lists its own sessions, marks this one, and ends another', async () => {
@@ -285,5 +298,72 @@ describe('lifetimes and changes of an account', () => {
     const listed = await t.api('GET', '/api/v1/users');
     expect(listed.body.items.map((a: any) => a.username)).not.toContain('newbie');
     for (const account of listed.body.items) expect(JSON.stringify(account)).not.toContain('scrypt');
+  });
+});
+
+describe('password attempts under attack', () => {
+  const signInFrom = (username: string, password: string, address: string) => request('POST', '/api/v1/session', { body: { username, password }, headers: { 'x-forwarded-for': address } });
+
+  it('counts guesses sent all at once: no more than 10 of 30 parallel ones are checked', async () => {
+    await createAccount('parallel', 'viewer');
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => signInFrom('parallel', `parallel guess ${i}`, '203.0.113.50')));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(10);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(20);
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+  });
+
+  it('counts an IPv6 network by its /64, so new addresses of one network do not buy new guesses', async () => {
+    await createAccount('sixfour', 'viewer');
+    for (let i = 1; i <= 10; i++) expect((await signInFrom('sixfour', `v6 guess ${i}`, `2001:db8:aa:bb::${i.toString(16)}`)).status).toBe(401);
+    expect((await signInFrom('sixfour', PASSWORD, '2001:db8:aa:bb:ffff:1:2:3')).status).toBe(429);
+    expect((await signInFrom('sixfour', PASSWORD, '2001:db8:aa:cc::1')).status).toBe(201);
+  });
+
+  it('guessing one name from many places cannot lock its owner out of an address they signed in from before', { timeout: 60_000 }, async () => {
+    await createAccount('targeted', 'responder');
+    expect((await signInFrom('targeted', PASSWORD, '198.51.100.1')).status).toBe(201);
+    // 11 addresses × 10 guesses: past the name's limit of 100, within each pair's and address's.
+    for (let a = 0; a < 11; a++) {
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => signInFrom('targeted', `wrong ${a}-${i}`, `192.0.2.${100 + a}`)));
+      expect(answers.every((answer) => answer.status === 401 || answer.status === 429)).toBe(true);
+    }
+    expect((await signInFrom('targeted', PASSWORD, '198.51.100.77')).status).toBe(429);
+    expect((await signInFrom('targeted', PASSWORD, '198.51.100.1')).status).toBe(201);
+  });
+
+  it('limits guesses at the current password of a stolen session like sign-ins', { timeout: 60_000 }, async () => {
+    await createAccount('stolen', 'responder');
+    const thief = await signIn('stolen', PASSWORD, { 'x-forwarded-for': '203.0.113.90' });
+    const change = (current: string) => request('POST', '/api/v1/session/password', { body: { current, password: 'the thief wants this one' }, cookie: thief.cookie, csrf: thief.csrf, headers: { 'x-forwarded-for': '203.0.113.90' } });
+    for (let i = 0; i < 10; i++) expect((await change(`is it ${i}`)).status).toBe(403);
+    const blocked = await change(PASSWORD);
+    expect(blocked.status).toBe(429);
+    expect((await signInFrom('stolen', 'the thief wants this one', '203.0.113.91')).status).toBe(401);
+  });
+
+  it('keeps one administrator: the last one can be neither demoted nor disabled, even with an admin token', async () => {
+    const amara = (await t.api('GET', '/api/v1/users/amara')).body;
+    // Earlier tests made other administrators: with them disabled, amara is the last.
+    const others = (await t.api('GET', '/api/v1/users')).body.items.filter((a: any) => a.role === 'admin' && !a.disabledAt && a.id !== amara.id);
+    for (const other of others) expect((await t.api('PATCH', `/api/v1/users/${other.id}`, { disabled: true })).status).toBe(200);
+    const demoted = await t.api('PATCH', `/api/v1/users/${amara.id}`, { role: 'responder' });
+    expect(demoted.status).toBe(409);
+    expect(demoted.body.error.message).toContain('last administrator');
+    expect((await t.api('PATCH', `/api/v1/users/${amara.id}`, { disabled: true })).status).toBe(409);
+    expect((await t.api('GET', '/api/v1/users/amara')).body.role).toBe('admin');
+    const backup = await createAccount('backup-admin', 'admin');
+    expect((await t.api('PATCH', `/api/v1/users/${amara.id}`, { role: 'responder' })).status).toBe(200);
+    expect((await t.api('PATCH', `/api/v1/users/${backup}`, { disabled: true })).status).toBe(409);
+    expect((await t.api('PATCH', `/api/v1/users/${amara.id}`, { role: 'admin' })).status).toBe(200);
+    for (const other of others) expect((await t.api('PATCH', `/api/v1/users/${other.id}`, { disabled: false })).status).toBe(200);
+  });
+
+  it('an administrator sets their own password only where the current one is asked for', async () => {
+    const amara = await signIn('amara');
+    const me = await as(amara, 'GET', '/api/v1/session');
+    const answer = await as(amara, 'PATCH', `/api/v1/users/${me.body.account.id}`, { password: 'no current password asked' });
+    expect(answer.status).toBe(409);
+    expect(answer.body.error.details).toEqual({ field: 'password' });
   });
 });

@@ -122,7 +122,7 @@ export const sessionRoutes =
       async (request) => {
         const { session } = request.credentials;
         if (!session) throw forbidden('Only a signed-in person has a password; API tokens do not', {});
-        const account = await changeOwnPassword(services, { accountId: session.account.id, sessionId: session.session.id }, request.body);
+        const account = await changeOwnPassword(services, { accountId: session.account.id, sessionId: session.session.id, address: request.ip }, request.body);
         return presentAccount(account, people());
       },
     );

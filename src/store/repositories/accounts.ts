@@ -226,17 +226,18 @@ export class AccountRepository {
       .execute();
   }
 
-  /** Failures counted for these keys in windows that began after `since`. */
-  async failures(keys: readonly string[], since: number): Promise<Map<string, { failures: number; windowStartedAt: number }>> {
-    if (keys.length === 0) return new Map();
-    const rows = await this.db.selectFrom('login_failures').selectAll().where('key', 'in', [...keys]).where('window_started_at', '>', since).execute();
-    return new Map(rows.map((row) => [row.key, { failures: Number(row.failures), windowStartedAt: Number(row.window_started_at) }]));
-  }
-
-  /** Counts one failure for each key: in its window if that began after `since`, else in a new one from `now`. */
-  async recordFailure(keys: readonly string[], now: number, since: number): Promise<void> {
+  /**
+   * Counts one attempt for each key, before its password is checked, and
+   * returns the counts that now stand: in the key's window if that began after
+   * `since`, else in a new one from `now`. Counting first, in one statement per
+   * key, is what stops parallel guesses from all reading the count from before
+   * any of them. Windows that ended are forgotten here too.
+   */
+  async countAttempt(keys: readonly string[], now: number, since: number): Promise<Map<string, { failures: number; windowStartedAt: number }>> {
+    await this.db.deleteFrom('login_failures').where('window_started_at', '<=', since).execute();
+    const counted = new Map<string, { failures: number; windowStartedAt: number }>();
     for (const key of keys) {
-      await this.db
+      const row = await this.db
         .insertInto('login_failures')
         .values({ key, failures: 1, window_started_at: now })
         .onConflict((oc) =>
@@ -245,8 +246,28 @@ export class AccountRepository {
             window_started_at: sql<number>`case when login_failures.window_started_at > ${since} then login_failures.window_started_at else ${now} end`,
           }),
         )
-        .execute();
+        .returning(['failures', 'window_started_at'])
+        .executeTakeFirstOrThrow();
+      counted.set(key, { failures: Number(row.failures), windowStartedAt: Number(row.window_started_at) });
     }
+    return counted;
+  }
+
+  /** Takes back one counted attempt of each key (it turned out to be the right password). */
+  async releaseAttempt(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.db
+      .updateTable('login_failures')
+      .set({ failures: sql<number>`failures - 1` })
+      .where('key', 'in', [...keys])
+      .where('failures', '>', 0)
+      .execute();
+  }
+
+  /** Whether the account has signed in from this address within the sessions kept (ended ones too). */
+  async hasSignedInFrom(accountId: string, address: string): Promise<boolean> {
+    const row = await this.db.selectFrom('account_sessions').select('id').where('account_id', '=', accountId).where('address', '=', address).limit(1).executeTakeFirst();
+    return row !== undefined;
   }
 
   async clearFailures(keys: readonly string[]): Promise<void> {
