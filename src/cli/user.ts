@@ -61,7 +61,14 @@ async function newPassword(invocation: Invocation): Promise<{ password: string; 
   if (options.flag('password-stdin') && options.flag('generate-password')) {
     throw new UsageError('choose one of --password-stdin and --generate-password', invocation.usage);
   }
-  if (options.flag('generate-password')) return { password: randomBytes(18).toString('base64url'), generated: true };
+  if (options.flag('generate-password')) {
+    // A password must not contain the username: a short one turns up in random text now and then.
+    const name = username(invocation).toLowerCase();
+    let password: string;
+    do password = randomBytes(18).toString('base64url');
+    while (name !== '' && password.toLowerCase().includes(name));
+    return { password, generated: true };
+  }
   if (options.flag('password-stdin')) {
     const password = (await readAll(io.stdin)).split(/\r?\n/)[0] ?? '';
     if (password === '') throw new UsageError('standard input held no password', invocation.usage);

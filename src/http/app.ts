@@ -128,8 +128,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     request.credentials = credentials;
     request.actor = credentials.actor;
   };
+  // Every route says who may call it; one that forgot would be open to anyone, so it does not start.
+  app.addHook('onRoute', (route) => {
+    if ((route.config as { action?: unknown } | undefined)?.action === undefined) {
+      throw new Error(`${String(route.method)} ${route.url} declares no action (config.action): say who may call it, or 'public'`);
+    }
+  });
   app.addHook('onRequest', (request, _reply, done) => {
     const action = request.routeOptions.config.action;
+    // No action: no route matched, and the 404 handler answers.
     if (action === 'public' || action === undefined) done();
     else admit(request, action).then(() => done(), done);
   });
