@@ -61,7 +61,8 @@ export interface StepView {
   signal: string | null;
   timedOut: boolean;
   error: string | null;
-  output: { text: string; bytes: number; truncated: boolean };
+  /** `lastSeq`: the seq of the last chunk in `text` (0: none), so that a live run.output chunk after it is known to be new. */
+  output: { text: string; bytes: number; truncated: boolean; lastSeq: number };
 }
 
 export interface RunView {
@@ -130,7 +131,13 @@ export function stepView(step: RunStepRecord, approvals: readonly ApprovalRecord
     timedOut: step.timedOut,
     error: step.error === null ? null : masker.mask(step.error),
     // Stored output was masked on arrival; masking again catches secrets configured since.
-    output: { text: masker.mask(current.map((chunk) => chunk.text).join('')), bytes: step.outputBytes, truncated: step.outputDropped > 0 },
+    output: {
+      text: masker.mask(current.map((chunk) => chunk.text).join('')),
+      bytes: step.outputBytes,
+      truncated: step.outputDropped > 0,
+      // From the chunks read, not the step's own count, so it always matches the text.
+      lastSeq: current.reduce((last, chunk) => Math.max(last, chunk.seq), 0),
+    },
   };
 }
 

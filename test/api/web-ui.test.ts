@@ -49,6 +49,8 @@ describeWithBrowser('the built UI, as the server serves it', () => {
       expect(csp).toContain("script-src 'self'");
       expect(csp).toContain("frame-ancestors 'none'");
       expect(csp).not.toContain('unsafe-eval');
+      // Nothing inline at all, styles included: an injected <style> could read the page out through selectors.
+      expect(csp).not.toContain('unsafe-inline');
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
       expect(response.headers.get('x-frame-options')).toBe('DENY');
     }

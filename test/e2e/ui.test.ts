@@ -52,11 +52,15 @@ echo "replaying the queue"; sleep 1; echo "replay finished"
 \`\`\`
 `;
 
-/** The example configuration with one more alert in the catalog, whose runbook's commands are harmless. */
+/**
+ * The example configuration with one more alert in the catalog, whose runbook's commands are harmless,
+ * and a second escalation level that also pages whoever is on call next.
+ */
 function withUiRunbook(folder: string) {
   return (text: string) =>
     text
       .replace('  paths: [', `  paths: [${JSON.stringify(folder)}, `)
+      .replace('      - targets: [{ user: amara }]\n', '      - targets: [{ user: amara }, { schedule: platform, next: true }]\n')
       .replace(
         '  catalog:\n',
         '  catalog:\n    - alert: UiQueueStuck\n      severity: P1\n      service: rabbitmq\n      title: "Queue stuck: {{ labels.queue }}"\n      runbook: ui-queue-replay\n',
@@ -196,6 +200,11 @@ describeWithBrowser('the responder UI in Chromium', () => {
     await replay.getByRole('button', { name: 'Ask to run' }).click();
     await expect.poll(() => replay.getAttribute('data-state'), { timeout: 10_000 }).toBe('awaiting-approval');
     await replay.getByText('Waiting for someone else to approve.').waitFor();
+    // He may take his request back (the step is pending again), and ask anew.
+    await replay.getByRole('button', { name: 'Withdraw request' }).click();
+    await expect.poll(() => replay.getAttribute('data-state'), { timeout: 10_000 }).toBe('pending');
+    await replay.getByRole('button', { name: 'Ask to run' }).click();
+    await expect.poll(() => replay.getAttribute('data-state'), { timeout: 10_000 }).toBe('awaiting-approval');
 
     // Amara's room shows the request live; she sees who asked and what will run, and approves.
     await amara.getByRole('tab', { name: /Runbooks.*1 awaiting approval/ }).waitFor({ timeout: 10_000 });
@@ -211,6 +220,8 @@ describeWithBrowser('the responder UI in Chromium', () => {
       const step = page.locator('li.step', { hasText: 'replaying the queue' });
       await expect.poll(() => step.getAttribute('data-state'), { timeout: 20_000 }).toBe('succeeded');
       await expect.poll(() => step.locator('pre.output').textContent(), { timeout: 10_000 }).toContain('replay finished');
+      // Live chunks and the reads in between add up to the output once, no chunk twice.
+      expect(await step.locator('pre.output').textContent()).toBe('replaying the queue\nreplay finished\n');
     }
 
     // Resolve, with a note.
@@ -304,6 +315,40 @@ describeWithBrowser('the responder UI in Chromium', () => {
     expect(overrides).toHaveLength(1);
     // A quarter to a half of the day: 06:00 to 12:00 in the viewer's zone (Europe/Berlin).
     expect(new Date(overrides[0].end).getTime() - new Date(overrides[0].start).getTime()).toBe(6 * 3_600_000);
+  });
+
+  it('goes to a page with g then a key, and in an incident room "g then a" goes to alerts without acknowledging', async () => {
+    const amara = await person('amara');
+    await amara.goto(`${t.url}/incidents`);
+    await amara.getByRole('heading', { level: 1, name: 'Incidents' }).waitFor();
+    await amara.keyboard.press('g');
+    await amara.keyboard.press('a');
+    await amara.getByRole('heading', { level: 1, name: 'Alerts' }).waitFor();
+    expect(new URL(amara.url()).pathname).toBe('/alerts');
+    await amara.keyboard.press('g');
+    await amara.keyboard.press('o');
+    await amara.getByRole('heading', { level: 1, name: 'On call' }).waitFor();
+    expect(new URL(amara.url()).pathname).toBe('/oncall');
+
+    const declared = await t.api('POST', '/api/v1/incidents', { title: 'Shortcut check', severity: 'P3' });
+    expect(declared.status, JSON.stringify(declared.body)).toBe(201);
+    await amara.goto(`${t.url}/incidents/${declared.body.id}`);
+    await amara.getByRole('heading', { level: 1, name: 'Shortcut check' }).waitFor();
+    await amara.keyboard.press('g');
+    await amara.keyboard.press('a');
+    await amara.getByRole('heading', { level: 1, name: 'Alerts' }).waitFor();
+    // The a after g was a destination, not the acknowledge shortcut of the room.
+    expect((await t.api('GET', `/api/v1/incidents/${declared.body.id}`)).body.acknowledgedAt).toBeNull();
+  });
+
+  it('shows each escalation level with whom it pages, "next on call" included', async () => {
+    const amara = await person('amara');
+    await amara.goto(`${t.url}/oncall`);
+    const levels = amara.getByRole('region', { name: 'Escalation policies' }).locator('ol.levels > li');
+    await expect.poll(() => levels.allTextContents()).toEqual([
+      'on call in platform · 15m to acknowledge',
+      'Amara Okafor, whoever is on call next in platform · 15m to acknowledge',
+    ]);
   });
 
   it('keeps the incident list light with 5,000 incidents: 50 rows at a time', async () => {

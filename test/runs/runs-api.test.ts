@@ -126,6 +126,8 @@ describe('runbook runs over the API', () => {
       expect(assignment.env.FIREBREAK_INCIDENT_ID).toBe(incident);
       expect(assignment.secretEnv).toEqual(['FIREBREAK_TEST_RUN_SECRET']);
 
+      const before = stepOf((await t.api('GET', `/api/v1/runs/${run.id}`, undefined, viewer)).body.run, 'investigation-2');
+      expect(before.output).toMatchObject({ text: '', lastSeq: 0 });
       const out = await t.api('POST', `/api/v1/runner/assignments/${assignment.id}/output`, { chunks: [{ seq: 1, stream: 'stdout', text: `secret=${SECRET} label=${queue}\n` }] }, runner);
       expect(out.status).toBe(200);
       expect(out.body.cancel).toBe(false);
@@ -142,6 +144,8 @@ describe('runbook runs over the API', () => {
       const step = stepOf(view, 'investigation-2');
       expect(step.state).toBe('succeeded');
       expect(step.output.text).toBe(`secret=•••••• label=${queue}\n`);
+      // The chunk the text ends with: a live run.output chunk 1 arriving late is known to be in it already.
+      expect(step.output.lastSeq).toBe(1);
       expect(step.approval.decisions).toMatchObject([{ decision: 'approved', comment: 'go ahead' }]);
 
       const timeline = (await t.api('GET', `/api/v1/incidents/${incident}/timeline?limit=200`, undefined, viewer)).body;

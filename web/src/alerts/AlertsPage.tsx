@@ -13,6 +13,8 @@ import { SilenceDialog } from './SilenceDialog.tsx';
 import { ServiceOptions } from '../ui/options.tsx';
 
 const STATUSES = ['firing', 'acknowledged', 'resolved'] as const;
+/** The most the API lists at once. */
+const PAGE_SIZE = 500;
 type Grouping = 'none' | 'incident' | 'name' | 'service';
 const GROUPINGS: Record<Grouping, string> = { none: 'No grouping', incident: 'By incident', name: 'By alert name', service: 'By service' };
 
@@ -51,17 +53,28 @@ function Alerts() {
   useEffect(() => setLabelText(label), [label]);
 
   const key = JSON.stringify([statuses, service, label]);
-  const alerts = useQuery(
-    () => api.get<Page<Alert>>('/alerts', { status: statuses, service: service || undefined, label: label ? [label] : undefined, limit: 500 }),
-    [key],
-  );
+  const load = (cursor?: string) => api.get<Page<Alert>>('/alerts', { status: statuses, service: service || undefined, label: label ? [label] : undefined, limit: PAGE_SIZE, cursor });
+  const alerts = useQuery(() => load(), [key]);
+  const [more, setMore] = useState<Page<Alert> | null>(null);
+  useEffect(() => setMore(null), [key]);
+  const loadMore = useAction(async (cursor: string) => {
+    const page = await load(cursor);
+    setMore((current) => ({ items: [...(current?.items ?? []), ...page.items], nextCursor: page.nextCursor }));
+  });
   const refresh = useThrottled(() => void alerts.reload(), 1500);
   useLive((event) => {
     if (event.type === 'alert.fired' || event.type === 'alert.resolved') refresh();
   });
 
+  // Most recently seen first: a live reload of the first page can take in alerts the later pages hold, shown once.
+  const items = useMemo(() => {
+    const first = alerts.data?.items ?? [];
+    const seen = new Set(first.map((alert) => alert.id));
+    return [...first, ...(more?.items ?? []).filter((alert) => !seen.has(alert.id))];
+  }, [alerts.data, more]);
+  const cursor = more ? more.nextCursor : (alerts.data?.nextCursor ?? null);
+
   const groups = useMemo(() => {
-    const items = alerts.data?.items ?? [];
     if (grouping === 'none') return [{ key: 'all', title: '', items }];
     const byKey = new Map<string, Alert[]>();
     for (const alert of items) {
@@ -73,7 +86,7 @@ function Alerts() {
       title: grouping === 'incident' ? (groupKey ? `Incident ${groupKey.slice(-8)}` : 'No incident (silenced, inhibited, dropped or in maintenance)') : grouping === 'service' ? (groupKey ? serviceName(groupKey) : 'No service') : groupKey,
       items: members,
     }));
-  }, [alerts.data, grouping, serviceName]);
+  }, [items, grouping, serviceName]);
 
   return (
     <>
@@ -110,7 +123,7 @@ function Alerts() {
       <ErrorNotice error={alerts.error} />
       {alerts.loading && !alerts.data ? (
         <Skeleton rows={6} />
-      ) : alerts.data?.items.length === 0 ? (
+      ) : items.length === 0 ? (
         <Empty>No alerts match.</Empty>
       ) : (
         groups.map((group) => (
@@ -175,6 +188,15 @@ function Alerts() {
             </div>
           </section>
         ))
+      )}
+      <ErrorNotice error={loadMore.error} onDismiss={loadMore.clearError} />
+      {cursor && (
+        <div className="load-more">
+          <Button onClick={() => void loadMore.run(cursor)} busy={loadMore.busy}>
+            Show more
+          </Button>
+          <span className="muted">{items.length} shown</span>
+        </div>
       )}
       {silencing && <SilenceDialog alert={silencing} onClose={() => setSilencing(null)} />}
       {selected && <AlertDetail id={selected} onClose={() => setQuery({ alert: null })} />}

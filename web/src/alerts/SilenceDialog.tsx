@@ -121,6 +121,9 @@ export function SilenceDialog({ alert, onClose }: { alert: Alert | null; onClose
           <h3>Would silence now</h3>
           {matchers.length === 0 ? (
             <p className="muted">Tick at least one matcher.</p>
+          ) : check.error ? (
+            // The refusal shows above; "Checking…" would say an answer is still coming.
+            <p className="muted">Not checked.</p>
           ) : !preview ? (
             <p className="muted">Checking…</p>
           ) : (

@@ -181,7 +181,8 @@ export interface Override {
 export interface EscalationPolicy {
   id: string;
   name: string;
-  levels: Array<{ targets: Array<{ user?: string; team?: string; schedule?: string; scheduleNext?: string }>; timeout: string }>;
+  /** As firebreak.yaml writes them: `{schedule, next: true}` pages whoever is on call next, not now. */
+  levels: Array<{ targets: Array<{ user?: string; team?: string; schedule?: string; next?: boolean }>; timeout: string }>;
   repeat?: number;
   ackTimeout?: string;
   ackReminder?: string;
@@ -262,7 +263,8 @@ export interface StepView {
   exitCode: number | null;
   timedOut: boolean;
   error: string | null;
-  output: { text: string; bytes: number; truncated: boolean };
+  /** lastSeq: the last chunk in text; live run.output chunks after it are new. */
+  output: { text: string; bytes: number; truncated: boolean; lastSeq: number };
 }
 
 export interface Run {
@@ -282,7 +284,20 @@ export interface Run {
 
 export interface DryRun {
   dryRun: true;
-  steps: Array<{ id: string; title: string; command: string; env: Record<string, string>; runner: string | null; approval: { required: boolean; reason: string } }>;
+  steps: Array<{
+    id: string;
+    title: string;
+    kind: string;
+    command: string;
+    env: Record<string, string>;
+    runner: string | null;
+    timeoutMs: number;
+    byPerson: boolean;
+    approval: { required: boolean; reason: string; needed: number; approverRoles: string[] };
+    /** Parameters the step needs that have no value: starting it would be refused. */
+    missingParameters: string[];
+    decisions: Array<{ id: string; question: string; gatesStep: boolean }>;
+  }>;
   [key: string]: unknown;
 }
 

@@ -1,5 +1,6 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiError, createApiClient } from '../api/client.ts';
+import { asApiError } from '../api/hooks.ts';
 import { LiveEvents, type ConnectionState } from '../api/live.ts';
 import type { Config, WhoAmI } from '../api/types.ts';
 import { IncidentList } from '../incidents/IncidentList.tsx';
@@ -32,7 +33,14 @@ export function App() {
   const enter = useCallback(
     async (me: WhoAmI) => {
       api.setCsrfToken(me.csrfToken);
-      const config = await api.get<Config>('/config');
+      let config: Config;
+      try {
+        config = await api.get<Config>('/config');
+      } catch (error) {
+        // A 401 has already asked to sign in again (onSignedOut); anything else would leave a blank page.
+        if (!(error instanceof ApiError && error.status === 401)) setSession({ state: 'failed', error: asApiError(error) });
+        return;
+      }
       setSession({ state: 'signed-in', me, config });
       live.start();
     },
@@ -42,7 +50,7 @@ export function App() {
   useEffect(() => {
     api.get<WhoAmI>('/session').then(enter, (error: unknown) => {
       if (error instanceof ApiError && error.status === 401) setSession({ state: 'signed-out', reason: null });
-      else setSession({ state: 'failed', error: error as ApiError });
+      else setSession({ state: 'failed', error: asApiError(error) });
     });
     const ended = () => {
       live.stop();
@@ -56,8 +64,14 @@ export function App() {
     };
   }, [api, live, enter]);
 
+  /** Rejects when the server did not end the session: the person is still signed in and must be told. */
   const signOut = useCallback(async () => {
-    await api.delete('/session').catch(() => undefined);
+    try {
+      await api.delete('/session');
+    } catch (error) {
+      // A 401 means the session had ended already: signed out either way.
+      if (!(error instanceof ApiError && error.status === 401)) throw error;
+    }
     live.stop();
     api.setCsrfToken(null);
     setSession({ state: 'signed-out', reason: null });
@@ -106,7 +120,7 @@ const NAV = [
 ] as const;
 
 function Shell() {
-  const { me, live, personName, signOut, can } = useApp();
+  const { me, live, personName, signOut, can, toast } = useApp();
   const { path } = useLocation();
   const [declaring, setDeclaring] = useState(false);
   const [help, setHelp] = useState(false);
@@ -116,10 +130,15 @@ function Shell() {
     setConnection(live.state);
     return live.onState(setConnection);
   }, [live]);
-  useShortcuts({
-    declare: () => can('incidents.write') && setDeclaring(true),
-    help: () => setHelp(true),
-  });
+  useShortcuts(
+    {
+      declare: () => can('incidents.write') && setDeclaring(true),
+      help: () => setHelp(true),
+    },
+    // The shell is always there, so "g then …" works on every page, once.
+    { navigation: true },
+  );
+  const signOutOrSay = () => signOut().catch((error: unknown) => toast(`Not signed out: ${asApiError(error).message}`, 'error'));
 
   useEffect(() => {
     if (path === '/' || path === '/login') navigate('/incidents', { replace: true });
@@ -169,7 +188,7 @@ function Shell() {
               <button type="button" onClick={() => setHelp(true)}>
                 Keyboard shortcuts
               </button>
-              <button type="button" onClick={() => void signOut()}>
+              <button type="button" onClick={() => void signOutOrSay()}>
                 Sign out
               </button>
             </div>

@@ -27,26 +27,35 @@ function typing(target: EventTarget | null): boolean {
   return element.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(element.tagName) || element.closest('dialog[open]') !== null;
 }
 
-/** Single-key shortcuts, ignored while typing, with modifiers held, or inside a dialog. */
+/**
+ * Until when the key after a `g` is a destination. Shared by every listener: the
+ * key after `g` belongs to navigation, so "g then a" goes to alerts and never
+ * also acknowledges, whichever listener the browser calls first.
+ */
+let goUntil = 0;
+
+/**
+ * Single-key shortcuts, ignored while typing, with modifiers held, or inside a dialog.
+ * `navigation` adds "g then …"; one listener of the app (the shell) asks for it.
+ */
 export function useShortcuts(handlers: Partial<Record<ShortcutName, () => unknown>>, options: { navigation?: boolean } = {}): void {
   const latest = useRef(handlers);
   latest.current = handlers;
   const navigation = options.navigation ?? false;
   useEffect(() => {
-    let pendingGo = 0;
     const onKey = (event: KeyboardEvent) => {
       if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
-      if (navigation && pendingGo > Date.now()) {
-        pendingGo = 0;
+      if (goUntil > Date.now()) {
+        if (!navigation) return;
+        goUntil = 0;
+        // Consumed either way, so listeners called after this one leave it alone.
+        event.preventDefault();
         const to = GO[event.key];
-        if (to) {
-          event.preventDefault();
-          navigate(to);
-        }
+        if (to) navigate(to);
         return;
       }
       if (navigation && event.key === 'g') {
-        pendingGo = Date.now() + 1500;
+        goUntil = Date.now() + 1500;
         return;
       }
       const name = KEYS[event.key];

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { seg } from '../api/client.ts';
-import { useQuery, useThrottled } from '../api/hooks.ts';
+import { seg, type ApiError } from '../api/client.ts';
+import { asApiError, useQuery, useThrottled } from '../api/hooks.ts';
 import { INCIDENT_STATUSES, OPEN_STATUSES, type Incident, type IncidentStatus, type Page } from '../api/types.ts';
 import { useApp, useLive } from '../app/context.tsx';
 import { Link, setQuery, useLocation, useTitle } from '../app/router.tsx';
@@ -41,6 +41,15 @@ function fits(incident: Incident, filters: Filters): boolean {
   return filters.q.split(/\s+/).filter(Boolean).every((word) => text.includes(word.toLowerCase()));
 }
 
+/** The list's order, as the API sorts it: newest declared first. */
+const newer = (a: Incident, b: Incident) => a.declaredAt > b.declaredAt || (a.declaredAt === b.declaredAt && a.id > b.id);
+
+/** `incident` put where the order wants it. */
+function placed(list: Incident[], incident: Incident): Incident[] {
+  const at = list.findIndex((other) => newer(incident, other));
+  return at < 0 ? [...list, incident] : [...list.slice(0, at), incident, ...list.slice(at)];
+}
+
 export function IncidentList() {
   const { api, config, serviceName } = useApp();
   const { query } = useLocation();
@@ -48,6 +57,7 @@ export function IncidentList() {
   const key = JSON.stringify(filters);
   const [more, setMore] = useState<{ items: Incident[]; cursor: string | null } | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
+  const [moreError, setMoreError] = useState<ApiError | null>(null);
   const [fresh, setFresh] = useState<Set<string>>(new Set());
   const search = useRef<HTMLInputElement>(null);
   const [text, setText] = useState(filters.q);
@@ -61,7 +71,10 @@ export function IncidentList() {
       limit: PAGE_SIZE,
     });
   const first = useQuery(load, [key]);
-  useEffect(() => setMore(null), [key]);
+  useEffect(() => {
+    setMore(null);
+    setMoreError(null);
+  }, [key]);
   useEffect(() => setText(filters.q), [filters.q]);
 
   // Typing narrows the list after a pause, not on every key.
@@ -89,13 +102,17 @@ export function IncidentList() {
       return;
     }
     const replace = (list: Incident[]) => list.flatMap((i) => (i.id !== id ? [i] : fits(incident, filters) ? [incident] : []));
-    first.setData((page) => {
-      if (!page) return page;
-      const known = page.items.some((i) => i.id === id) || (more?.items.some((i) => i.id === id) ?? false);
-      if (!known && isNew && fits(incident, filters)) return { ...page, items: [incident, ...page.items] };
-      return { ...page, items: replace(page.items) };
-    });
-    setMore((current) => (current ? { ...current, items: replace(current.items) } : current));
+    const known = items.some((i) => i.id === id);
+    // One that newly fits (declared, reopened, renamed to match) joins where the order puts it,
+    // unless that is past the rows loaded so far: "Show more" brings it then.
+    const last = items[items.length - 1];
+    const joins = !known && fits(incident, filters) && (!cursor || (last !== undefined && newer(incident, last)));
+    const firstLast = first.data?.items[first.data.items.length - 1];
+    const intoFirst = !more || (firstLast !== undefined && newer(incident, firstLast));
+    // Two events of one incident can both get here before a render: the updaters look again.
+    const update = (list: Incident[], into: boolean) => (joins && into && !list.some((i) => i.id === id) ? placed(list, incident) : replace(list));
+    first.setData((page) => (page ? { ...page, items: update(page.items, intoFirst) } : page));
+    setMore((current) => (current ? { ...current, items: update(current.items, !intoFirst) } : current));
     if (isNew) setFresh((current) => new Set(current).add(id));
   };
   const refetchAll = useThrottled(() => void first.reload(), 2000);
@@ -109,6 +126,7 @@ export function IncidentList() {
   const loadMore = async () => {
     if (!cursor) return;
     setLoadingMore(true);
+    setMoreError(null);
     try {
       const page = await api.get<Page<Incident>>('/incidents', {
         status: filters.statuses,
@@ -119,6 +137,8 @@ export function IncidentList() {
         cursor,
       });
       setMore((current) => ({ items: [...(current?.items ?? []), ...page.items], cursor: page.nextCursor }));
+    } catch (error) {
+      setMoreError(asApiError(error));
     } finally {
       setLoadingMore(false);
     }
@@ -211,6 +231,7 @@ export function IncidentList() {
           </table>
         </div>
       )}
+      <ErrorNotice error={moreError} onDismiss={() => setMoreError(null)} />
       {cursor && (
         <div className="load-more">
           <Button onClick={() => void loadMore()} busy={loadingMore}>

@@ -110,7 +110,7 @@ export function IncidentRoom({ id }: { id: string }) {
           )}
         </p>
         {current.summary && <p className="room-summary">{current.summary}</p>}
-        {writable && (
+        {writable ? (
           <div className="actions" role="toolbar" aria-label="Incident actions">
             {open && current.acknowledgedAt === null && (
               <Button variant="primary" onClick={acknowledge} busy={act.busy} title="Acknowledge (a)">
@@ -143,8 +143,15 @@ export function IncidentRoom({ id }: { id: string }) {
             <Button variant="ghost" onClick={() => setEditing(true)}>
               Edit
             </Button>
-            {!open && <Link to={`/incidents/${current.id}/postmortem`} className="btn btn-default">Post-mortem</Link>}
+            {!open && <PostmortemLink id={current.id} />}
           </div>
+        ) : (
+          // Viewers act on nothing, but they read the post-mortem.
+          !open && (
+            <div className="actions">
+              <PostmortemLink id={current.id} />
+            </div>
+          )
         )}
         <ErrorNotice error={act.error} onDismiss={act.clearError} />
       </header>
@@ -179,7 +186,9 @@ export function IncidentRoom({ id }: { id: string }) {
           <RolesPanel incident={current} onChanged={(next) => incident.setData(() => next)} />
           <section className="panel" aria-labelledby="alerts-title">
             <h2 id="alerts-title">Alerts {alerts.data && <span className="count">{alerts.data.items.length}</span>}</h2>
-            {alerts.data?.items.length === 0 ? (
+            {alerts.loading && !alerts.data ? (
+              <Skeleton rows={1} height={3} />
+            ) : alerts.data?.items.length === 0 ? (
               <Empty>No alerts: declared by hand.</Empty>
             ) : (
               <ul className="list">
@@ -198,7 +207,9 @@ export function IncidentRoom({ id }: { id: string }) {
           </section>
           <section className="panel" aria-labelledby="paged-title">
             <h2 id="paged-title">Paged</h2>
-            {pages.data?.items.length === 0 ? (
+            {pages.loading && !pages.data ? (
+              <Skeleton rows={1} height={3} />
+            ) : pages.data?.items.length === 0 ? (
               <Empty>Nobody paged.</Empty>
             ) : (
               <ul className="list">
@@ -222,6 +233,12 @@ export function IncidentRoom({ id }: { id: string }) {
     </section>
   );
 }
+
+const PostmortemLink = ({ id }: { id: string }) => (
+  <Link to={`/incidents/${id}/postmortem`} className="btn btn-default">
+    Post-mortem
+  </Link>
+);
 
 function RoomSkeleton() {
   return (

@@ -8,6 +8,8 @@ import { Empty, ErrorNotice, Skeleton } from '../ui/feedback.tsx';
 import { Time } from '../ui/time.tsx';
 
 const PAGE = 200;
+/** The most the timeline route answers at once; it lists oldest first. */
+const FETCH = 5000;
 
 /** Entry kinds as a responder would name them, and the colour of their marker. */
 const KINDS: Record<string, { label: string; tone: string }> = {
@@ -38,7 +40,15 @@ function fromEvent(entry: Record<string, unknown>): TimelineEntry | null {
 /** Newest first; entries arriving live are inserted in place (the browser keeps the reader's scroll position). */
 export function Timeline({ incidentId, writable }: { incidentId: string; writable: boolean }) {
   const { api, personName } = useApp();
-  const timeline = useQuery(() => api.get<{ items: TimelineEntry[] }>(`/incidents/${seg(incidentId)}/timeline`, { limit: 5000 }), [incidentId]);
+  const timeline = useQuery(async () => {
+    // Oldest first, at most FETCH at a time: read on after the last one until a short page, so the newest are there too.
+    const items: TimelineEntry[] = [];
+    for (;;) {
+      const page = await api.get<{ items: TimelineEntry[] }>(`/incidents/${seg(incidentId)}/timeline`, { limit: FETCH, after: items[items.length - 1]?.id });
+      items.push(...page.items);
+      if (page.items.length < FETCH) return { items };
+    }
+  }, [incidentId]);
   const [note, setNote] = useState('');
   const [shown, setShown] = useState(PAGE);
   const add = useAction((text: string) => api.post<TimelineEntry>(`/incidents/${seg(incidentId)}/notes`, { text }));

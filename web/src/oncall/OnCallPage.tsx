@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState, type PointerEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type PointerEvent } from 'react';
 import { seg } from '../api/client.ts';
 import { useAction, useQuery } from '../api/hooks.ts';
 import type { EscalationPolicy, Override, ScheduleSummary, Shift } from '../api/types.ts';
@@ -7,10 +7,12 @@ import { setQuery, useLocation, useTitle } from '../app/router.tsx';
 import { Button, Field, Select, TextInput } from '../ui/controls.tsx';
 import { Dialog } from '../ui/dialog.tsx';
 import { Empty, ErrorNotice, Skeleton } from '../ui/feedback.tsx';
-import { Time, toLocalInput } from '../ui/time.tsx';
+import { formatLocal, formatUtc, Time, toLocalInput } from '../ui/time.tsx';
 import { PersonOptions } from '../ui/options.tsx';
 
 const HOUR = 3_600_000;
+/** "On call now" is read again this often, so a page left open does not show the last shift. */
+const NOW_REFRESH_MS = 60_000;
 const SNAP = HOUR / 2;
 const PALETTE = 8;
 
@@ -38,6 +40,11 @@ export default function OnCallPage() {
   const { query } = useLocation();
   useTitle('On call');
   const chosen = query.get('schedule') ?? schedules.data?.items[0]?.id ?? null;
+  const reloadSchedules = schedules.reload;
+  useEffect(() => {
+    const timer = setInterval(() => void reloadSchedules(), NOW_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [reloadSchedules]);
 
   return (
     <section className="page" aria-labelledby="oncall-title">
@@ -52,7 +59,10 @@ export default function OnCallPage() {
       ) : (
         <>
           <NowOnCall schedules={schedules.data?.items ?? []} chosen={chosen} />
-          {chosen && <ScheduleCalendar key={chosen} scheduleId={chosen} schedule={schedules.data?.items.find((s) => s.id === chosen)} />}
+          {chosen && (
+            // An override can change who is on call now: the cards are read again after one.
+            <ScheduleCalendar key={chosen} scheduleId={chosen} schedule={schedules.data?.items.find((s) => s.id === chosen)} onChanged={() => void reloadSchedules()} />
+          )}
         </>
       )}
       <Policies policies={policies.data?.items ?? []} />
@@ -82,7 +92,7 @@ function NowOnCall({ schedules, chosen }: { schedules: ScheduleSummary[]; chosen
   );
 }
 
-function ScheduleCalendar({ scheduleId, schedule }: { scheduleId: string; schedule: ScheduleSummary | undefined }) {
+function ScheduleCalendar({ scheduleId, schedule, onChanged }: { scheduleId: string; schedule: ScheduleSummary | undefined; onChanged(): void }) {
   const { api, can, personName, toast } = useApp();
   const [days, setDays] = useState(7);
   const rows = useMemo(() => localDays(days), [days]);
@@ -95,6 +105,7 @@ function ScheduleCalendar({ scheduleId, schedule }: { scheduleId: string; schedu
   const remove = useAction(async (override: Override) => {
     await api.delete(`/schedules/${seg(scheduleId)}/overrides/${seg(override.id)}`);
     toast('Override removed');
+    onChanged();
     await Promise.all([overrides.reload(), shifts.reload()]);
   });
 
@@ -173,7 +184,7 @@ function ScheduleCalendar({ scheduleId, schedule }: { scheduleId: string; schedu
                       key={`${shift.start}${shift.userId}`}
                       className={`shift person-${colourOf(shift.userId)}${isOverride ? ' shift-override' : ''}`}
                       style={{ left: at(start), width: `${((end - start) / length) * 100}%` }}
-                      title={`${personName(shift.userId ?? 'nobody')}: ${new Date(shift.start).toLocaleString()} – ${new Date(shift.end).toLocaleString()}${isOverride ? ' (override)' : ''}`}
+                      title={`${personName(shift.userId ?? 'nobody')}: ${formatLocal(shift.start)} – ${formatLocal(shift.end)} · ${formatUtc(shift.start)} – ${formatUtc(shift.end)}${isOverride ? ' (override)' : ''}`}
                     >
                       <span>{shift.userId ? personName(shift.userId) : 'nobody'}</span>
                     </div>
@@ -216,6 +227,7 @@ function ScheduleCalendar({ scheduleId, schedule }: { scheduleId: string; schedu
           onClose={() => setCreating(null)}
           onCreated={() => {
             setCreating(null);
+            onChanged();
             void overrides.reload();
             void shifts.reload();
           }}
@@ -292,7 +304,7 @@ function Policies({ policies }: { policies: EscalationPolicy[] }) {
   const { personName } = useApp();
   if (policies.length === 0) return null;
   const target = (t: EscalationPolicy['levels'][number]['targets'][number]) =>
-    t.user ? personName(t.user) : t.team ? `team ${t.team}` : t.schedule ? `on call in ${t.schedule}` : t.scheduleNext ? `next on call in ${t.scheduleNext}` : '?';
+    t.user ? personName(t.user) : t.team ? `team ${t.team}` : t.schedule ? (t.next ? `whoever is on call next in ${t.schedule}` : `on call in ${t.schedule}`) : '?';
   return (
     <section className="panel" aria-labelledby="policies-title">
       <h2 id="policies-title">Escalation policies</h2>

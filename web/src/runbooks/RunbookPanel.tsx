@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { seg, type ApiError } from '../api/client.ts';
 import { useAction, useQuery, useThrottled } from '../api/hooks.ts';
 import type { DryRun, Incident, Run, RunbookDetail, RunbookSummary, StepView } from '../api/types.ts';
@@ -178,6 +178,16 @@ function StartRunDialog({ runbookId, incident, onClose, onStarted }: { runbookId
                     </div>
                     <pre className="code">{step.command}</pre>
                     {Object.keys(step.env).length > 0 && <EnvTable env={step.env} />}
+                    {step.missingParameters.length > 0 && (
+                      <p className="notice notice-warning">
+                        Needs {step.missingParameters.join(', ')}: starting this step will be refused until {step.missingParameters.length === 1 ? 'it has a value' : 'they have values'}. Fill {step.missingParameters.length === 1 ? 'it' : 'them'} in above.
+                      </p>
+                    )}
+                    {step.decisions.map((decision) => (
+                      <p key={decision.id} className="muted small">
+                        {decision.gatesStep ? 'Runs only on yes to' : 'Asks'}: {decision.question}
+                      </p>
+                    ))}
                   </li>
                 ))}
               </ol>
@@ -211,28 +221,47 @@ function EnvTable({ env }: { env: Record<string, string> }) {
 
 const ENDED = new Set(['completed', 'cancelled']);
 
+/** The room's list leaves output out: no text, so no chunk of it either. */
+const withoutOutput = (run: Run): Run => ({ ...run, steps: run.steps.map((step) => ({ ...step, output: { ...step.output, text: '', lastSeq: 0 } })) });
+
+/** A read answered before live chunks it crossed keeps the longer output already shown. */
+function withShownOutput(shown: Run, read: Run): Run {
+  return {
+    ...read,
+    steps: read.steps.map((step) => {
+      const before = shown.steps.find((s) => s.id === step.id);
+      return before && before.attempt === step.attempt && before.output.lastSeq > step.output.lastSeq ? { ...step, output: before.output } : step;
+    }),
+  };
+}
+
 /**
- * One run, read whole (the room's list leaves output out) and read again on each
- * step change, with output appended live as the runner sends it in between.
+ * One run, read whole and read again on each step change, with output appended
+ * live as the runner sends it in between. A read says which chunk its output
+ * ends with (lastSeq), so a live chunk already in it is not shown twice.
  */
 function RunCard({ initial, expanded }: { initial: Run; expanded: boolean }) {
   const { api } = useApp();
-  const [run, setRun] = useState(initial);
+  const [run, setRun] = useState(() => withoutOutput(initial));
   const [open, setOpen] = useState(expanded && !ENDED.has(initial.state));
+  const show = useCallback((read: Run) => setRun((current) => withShownOutput(current, read)), []);
   const refetch = useThrottled(() => {
-    api.get<{ run: Run }>(`/runs/${seg(initial.id)}`).then((answer) => setRun(answer.run), () => undefined);
+    api.get<{ run: Run }>(`/runs/${seg(initial.id)}`).then((answer) => show(answer.run), () => undefined);
   }, 300);
   useEffect(refetch, [refetch]);
 
   useLive((event) => {
     if (event.data.runId !== run.id) return;
     if (event.type === 'run.output') {
-      const { stepId, attempt, chunks } = event.data as { stepId: string; attempt: number; chunks: Array<{ text: string }> };
+      const { stepId, attempt, chunks } = event.data as { stepId: string; attempt: number; chunks: Array<{ seq: number; text: string }> };
       setRun((current) => ({
         ...current,
-        steps: current.steps.map((step) =>
-          step.id === stepId && step.attempt === attempt ? { ...step, output: { ...step.output, text: step.output.text + chunks.map((c) => c.text).join('') } } : step,
-        ),
+        steps: current.steps.map((step) => {
+          if (step.id !== stepId || step.attempt !== attempt) return step;
+          const fresh = chunks.filter((chunk) => chunk.seq > step.output.lastSeq).sort((a, b) => a.seq - b.seq);
+          if (fresh.length === 0) return step;
+          return { ...step, output: { ...step.output, text: step.output.text + fresh.map((chunk) => chunk.text).join(''), lastSeq: fresh[fresh.length - 1]!.seq } };
+        }),
       }));
     } else if (event.type === 'run.step' || event.type === 'run.state') refetch();
   });
@@ -257,13 +286,16 @@ function RunCard({ initial, expanded }: { initial: Run; expanded: boolean }) {
       {open && (
         <ol className="steps">
           {run.steps.map((step) => (
-            <StepRow key={step.id} run={run} step={step} next={step.id === nextStep} onRun={setRun} />
+            <StepRow key={step.id} run={run} step={step} next={step.id === nextStep} onRun={show} />
           ))}
         </ol>
       )}
     </article>
   );
 }
+
+/** Steps that have ended: nothing more is asked of them (src/runs/changes.ts FINAL_STATES). */
+const ENDED_STEPS = new Set<StepView['state']>(['succeeded', 'failed', 'skipped', 'cancelled']);
 
 /** One step; its command is shown where a decision is due: the next step to start, and steps waiting for approval. */
 function StepRow({ run, step, next, onRun }: { run: Run; step: StepView; next: boolean; onRun(run: Run): void }) {
@@ -273,10 +305,10 @@ function StepRow({ run, step, next, onRun }: { run: Run; step: StepView; next: b
     if (step.state === 'awaiting-approval' || step.state === 'running') setShowCommand(true);
   }, [step.state]);
   const output = useRef<HTMLPreElement>(null);
-  const act = useAction(async (action: string, body: Record<string, unknown> = {}) => {
+  const act = useAction(async (action: string, body: Record<string, unknown> = {}, done = action === 'answer' ? 'answered' : action) => {
     const answer = await api.post<{ run: Run }>(`/runs/${seg(run.id)}/steps/${seg(step.id)}/${action}`, body);
     onRun(answer.run);
-    toast(`${step.title}: ${action === 'answer' ? 'answered' : action}`);
+    toast(`${step.title}: ${done}`);
   });
 
   // Follow the output as it grows, unless the reader scrolled up to read.
@@ -289,7 +321,8 @@ function StepRow({ run, step, next, onRun }: { run: Run; step: StepView; next: b
   const mine = step.approval.requestedBy === me.actor;
   const approvals = step.approval.decisions.filter((d) => d.attempt === step.attempt && d.decision === 'approved');
   const mayApprove = writable && !mine && step.approval.approverRoles.includes(me.role) && !approvals.some((d) => d.by === me.actor);
-  const openDecisions = step.decisions.filter((d) => d.answer === null);
+  // An ended step asks nothing more (the server refuses answers to it).
+  const openDecisions = ENDED_STEPS.has(step.state) ? [] : step.decisions.filter((d) => d.answer === null);
   return (
     <li className={`step step-${step.state}`} data-step={step.id} data-state={step.state}>
       <div className="step-head">
@@ -362,7 +395,15 @@ function StepRow({ run, step, next, onRun }: { run: Run; step: StepView; next: b
               </Button>
             </>
           )}
-          {step.state === 'awaiting-approval' && mine && <span className="muted small">Waiting for someone else to approve.</span>}
+          {step.state === 'awaiting-approval' && mine && (
+            <>
+              <span className="muted small">Waiting for someone else to approve.</span>
+              {/* The server takes the requester's refusal as withdrawing the request: the step is pending again. */}
+              <Button variant="ghost" onClick={() => void act.run('reject', {}, 'request withdrawn')} busy={act.busy}>
+                Withdraw request
+              </Button>
+            </>
+          )}
           {step.state === 'running' && step.byPerson && (
             <>
               <Button variant="primary" onClick={() => void act.run('complete', { outcome: 'succeeded' })} busy={act.busy}>

@@ -187,6 +187,7 @@ function Users() {
     const next = await api.patch<Account>(`/users/${seg(account.id)}`, body);
     users.setData((current) => current && { items: current.items.map((a) => (a.id === next.id ? next : a)) });
     toast(message);
+    return next;
   });
   const [username, setUsername] = useState('');
   const [role, setRole] = useState<Account['role']>('responder');
@@ -243,9 +244,12 @@ function Users() {
                             {account.disabledAt ? 'Enable' : 'Disable'}
                           </Button>
                         )}
-                        <Button variant="ghost" onClick={() => setResetting({ account, password: '' })}>
-                          New password
-                        </Button>
+                        {!self && (
+                          // One's own password changes under Account, which asks for the current one.
+                          <Button variant="ghost" onClick={() => setResetting({ account, password: '' })}>
+                            New password
+                          </Button>
+                        )}
                         <Button variant="ghost" aria-label={`Sessions of ${account.username}`} onClick={() => setInspecting(account)}>
                           Sessions
                         </Button>
@@ -263,8 +267,8 @@ function Users() {
             className="form subform"
             onSubmit={async (event) => {
               event.preventDefault();
-              await change.run(resetting.account, { password: resetting.password }, `New password for ${resetting.account.username}; their sessions ended`);
-              setResetting(null);
+              // Refused (too short, say): the form stays open; the API's reason shows at the top of the panel.
+              if (await change.run(resetting.account, { password: resetting.password }, `New password for ${resetting.account.username}; their sessions ended`)) setResetting(null);
             }}
           >
             <h3>New password for {resetting.account.username}</h3>
@@ -494,19 +498,29 @@ function Integrations() {
   );
 }
 
-/** Ready-to-paste configuration for the new source, with the key in it (shown once). */
+/**
+ * Ready-to-paste configuration for the new source, with the key in it (shown once).
+ * Each curl sends the smallest body its adapter takes (src/alerts/adapters/), so it answers 2xx.
+ */
 function Snippets({ secret, url, kind }: { secret: string; url: string; kind: Integration['kind'] }) {
   const origin = window.location.origin;
   const endpoint = origin + url;
+  const now = new Date().toISOString();
   const snippets: Array<[string, string]> =
     kind === 'alertmanager'
       ? [
           ['alertmanager.yml', `receivers:\n  - name: firebreak\n    webhook_configs:\n      - url: ${endpoint}\n        send_resolved: true\n\nroute:\n  receiver: firebreak`],
-          ['Try it with curl', `curl -sS -H 'content-type: application/json' ${endpoint} -d '{"version":"4","status":"firing","receiver":"firebreak","groupKey":"test","alerts":[{"status":"firing","labels":{"alertname":"FirebreakTest","severity":"warning"},"annotations":{"summary":"A test alert"},"startsAt":"${new Date().toISOString()}"}]}'`],
+          ['Try it with curl', `curl -sS -H 'content-type: application/json' ${endpoint} -d '{"version":"4","status":"firing","receiver":"firebreak","groupKey":"test","alerts":[{"status":"firing","labels":{"alertname":"FirebreakTest","severity":"warning"},"annotations":{"summary":"A test alert"},"startsAt":"${now}"}]}'`],
         ]
-      : kind === 'pagerduty'
-        ? [['Try it with curl', `curl -sS -H 'content-type: application/json' ${origin}/v2/enqueue -d '{"routing_key":"${secret}","event_action":"trigger","payload":{"summary":"A test alert","source":"curl","severity":"warning"}}'`]]
-        : [['Try it with curl', `curl -sS -H 'content-type: application/json' ${endpoint} -d '{"title":"A test alert","status":"firing"}'`]];
+      : kind === 'grafana'
+        ? [
+            ['In Grafana', `Alerting → Contact points → Add contact point\n  Integration: Webhook\n  URL: ${endpoint}\nThen route alerts to it in a notification policy.`],
+            // Grafana's unified alerting envelope (version "1"): the adapter refuses a body without `alerts`.
+            ['Try it with curl', `curl -sS -H 'content-type: application/json' ${endpoint} -d '{"version":"1","status":"firing","receiver":"firebreak","orgId":1,"groupKey":"test","title":"[FIRING:1] FirebreakTest","state":"alerting","alerts":[{"status":"firing","labels":{"alertname":"FirebreakTest","severity":"warning"},"annotations":{"summary":"A test alert"},"startsAt":"${now}","endsAt":"0001-01-01T00:00:00Z","fingerprint":"firebreaktest"}]}'`],
+          ]
+        : kind === 'pagerduty'
+          ? [['Try it with curl', `curl -sS -H 'content-type: application/json' ${endpoint} -d '{"routing_key":"${secret}","event_action":"trigger","payload":{"summary":"A test alert","source":"curl","severity":"warning"}}'`]]
+          : [['Try it with curl', `curl -sS -H 'content-type: application/json' ${endpoint} -d '{"title":"A test alert","status":"firing"}'`]];
   return (
     <div className="snippets">
       <Secret label="The key" value={secret} />

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { seg } from '../api/client.ts';
-import { useAction, useQuery } from '../api/hooks.ts';
+import { useAction, useQuery, useThrottled } from '../api/hooks.ts';
 import type { Component, ComponentStatus, Maintenance } from '../api/types.ts';
-import { useApp } from '../app/context.tsx';
+import { useApp, useLive } from '../app/context.tsx';
 import { StateBadge } from '../ui/badges.tsx';
 import { Button, Field, Select, TextArea, TextInput } from '../ui/controls.tsx';
 import { ServiceCheckboxes } from '../ui/options.tsx';
@@ -22,7 +22,9 @@ export default function StatusPageAdmin() {
   const { api, can, serviceName, toast } = useApp();
   const components = useQuery(() => api.get<{ items: Component[] }>('/status/components'), []);
   const maintenances = useQuery(() => api.get<{ items: Maintenance[] }>('/status/maintenances'), []);
-  const [previewKey, setPreviewKey] = useState(0);
+  // The public page is cached for 30 s: after a change the preview asks for a fresh copy under a new address.
+  const [previewKey, setPreviewKey] = useState(() => Date.now());
+  const refreshPreview = () => setPreviewKey(Date.now());
   const writable = can('status.manage');
   useTitle('Status page');
 
@@ -30,13 +32,22 @@ export default function StatusPageAdmin() {
     const next = await api.put<Component>(`/status/components/${seg(service)}`, { status });
     components.setData((current) => current && { items: current.items.map((c) => (c.service === service ? next : c)) });
     toast(status ? `${serviceName(service)}: ${STATUSES[status]}` : `${serviceName(service)}: derived from incidents again`);
-    setPreviewKey((k) => k + 1);
+    refreshPreview();
   });
   const cancel = useAction(async (maintenance: Maintenance) => {
     await api.delete(`/status/maintenances/${seg(maintenance.id)}`);
     toast('Maintenance taken off the status page');
     await maintenances.reload();
-    setPreviewKey((k) => k + 1);
+    refreshPreview();
+  });
+  // Changes made elsewhere (another person, the API) show too.
+  const reloadAll = useThrottled(() => {
+    void components.reload();
+    void maintenances.reload();
+    refreshPreview();
+  }, 1000);
+  useLive((event) => {
+    if (event.type === 'status.changed') reloadAll();
   });
 
   return (
@@ -111,7 +122,7 @@ export default function StatusPageAdmin() {
               <NewMaintenance
                 onCreated={() => {
                   void maintenances.reload();
-                  setPreviewKey((k) => k + 1);
+                  refreshPreview();
                 }}
               />
             )}
@@ -119,7 +130,8 @@ export default function StatusPageAdmin() {
         </div>
         <section className="panel" aria-labelledby="preview-title">
           <h2 id="preview-title">Preview</h2>
-          <iframe key={previewKey} className="status-preview" src="/status" title="Preview of the public status page" />
+          {/* The public route ignores query parameters it does not know. */}
+          <iframe className="status-preview" src={`/status?preview=${previewKey}`} title="Preview of the public status page" />
         </section>
       </div>
     </section>
