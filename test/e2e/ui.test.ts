@@ -203,6 +203,7 @@ describeWithBrowser('the responder UI in Chromium', () => {
     // He may take his request back (the step is pending again), and ask anew.
     await replay.getByRole('button', { name: 'Withdraw request' }).click();
     await expect.poll(() => replay.getAttribute('data-state'), { timeout: 10_000 }).toBe('pending');
+    await replay.getByText(/^Withdrawn by Tomasz/).waitFor();
     await replay.getByRole('button', { name: 'Ask to run' }).click();
     await expect.poll(() => replay.getAttribute('data-state'), { timeout: 10_000 }).toBe('awaiting-approval');
 

@@ -94,6 +94,29 @@ describe('runbook runs over the API', () => {
     expect(badParam.status).toBe(400);
   });
 
+  it('lets the one who asked withdraw the request and an approver refuse one, each recorded as what it was', async () => {
+    const incident = await incidentFromAlert({ queue: `orders-${randomUUID().slice(0, 4)}` });
+    const run = (await t.api('POST', '/api/v1/runs', { runbook: 'queue-replay', incident }, responder)).body.run;
+    expect(stepOf((await act(run.id, 'investigation-2', 'start', {}, responder)).body.run, 'investigation-2').state).toBe('awaiting-approval');
+    // Neither the one who asked nor an approver: may not refuse.
+    expect((await act(run.id, 'investigation-2', 'reject', {}, responder2)).status).toBe(403);
+    const withdrawn = await act(run.id, 'investigation-2', 'reject', { comment: 'wrong queue' }, responder);
+    expect(withdrawn.status).toBe(200);
+    const afterWithdrawal = stepOf(withdrawn.body.run, 'investigation-2');
+    expect(afterWithdrawal.state).toBe('pending');
+    expect(afterWithdrawal.approval.decisions.map((d: any) => d.decision)).toEqual(['withdrawn']);
+
+    expect((await act(run.id, 'investigation-2', 'start', {}, responder)).status).toBe(200);
+    const refused = await act(run.id, 'investigation-2', 'reject', { comment: 'not during the sale' }, undefined as any);
+    expect(refused.status).toBe(200);
+    expect(stepOf(refused.body.run, 'investigation-2').approval.decisions.map((d: any) => d.decision)).toEqual(['withdrawn', 'rejected']);
+
+    const texts = (await t.api('GET', `/api/v1/incidents/${incident}/timeline?limit=200`, undefined, viewer)).body.items.filter((e: any) => e.kind === 'run.step.rejected').map((e: any) => e.text);
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toMatch(/withdrew the request for step .*: wrong queue$/);
+    expect(texts[1]).toMatch(/refused step .*: not during the sale$/);
+  });
+
   it('waits for a second person to approve, runs on a runner, masks secrets, and puts it all on the timeline', async () => {
     const queue = `orders-${randomUUID().slice(0, 4)}`;
     const incident = await incidentFromAlert({ queue });

@@ -109,7 +109,8 @@ export interface ApprovalRecord {
   runId: string;
   stepId: string;
   attempt: number;
-  decision: 'approved' | 'rejected';
+  /** `withdrawn`: the requester took their own request back. */
+  decision: 'approved' | 'rejected' | 'withdrawn';
   actor: string;
   actorId: string;
   actorRole: string;

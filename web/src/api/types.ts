@@ -252,7 +252,7 @@ export interface StepView {
     approverRoles: string[];
     requestedBy: string | null;
     requestedAt: string | null;
-    decisions: Array<{ decision: 'approved' | 'rejected'; by: string; role: string; at: string; comment: string | null; attempt: number }>;
+    decisions: Array<{ decision: 'approved' | 'rejected' | 'withdrawn'; by: string; role: string; at: string; comment: string | null; attempt: number }>;
   };
   decisions: Array<{ id: string; question: string; gatesStep: boolean; answer: 'yes' | 'no' | null; by: string | null; at: string | null }>;
   env: Record<string, string>;

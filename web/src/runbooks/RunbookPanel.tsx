@@ -346,7 +346,7 @@ function StepRow({ run, step, next, onRun }: { run: Run; step: StepView; next: b
           )}
           {step.approval.decisions.map((d) => (
             <p key={`${d.by}${d.at}`} className="muted small">
-              {d.decision === 'approved' ? 'Approved' : 'Refused'} by {personName(d.by)} <Time at={d.at} relative />
+              {d.decision === 'approved' ? 'Approved' : d.decision === 'withdrawn' ? 'Withdrawn' : 'Refused'} by {personName(d.by)} <Time at={d.at} relative />
               {d.comment && `: ${d.comment}`}
             </p>
           ))}
