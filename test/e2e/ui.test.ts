@@ -340,6 +340,30 @@ describeWithBrowser('the responder UI in Chromium', () => {
     await amara.getByRole('heading', { level: 1, name: 'Alerts' }).waitFor();
     // The a after g was a destination, not the acknowledge shortcut of the room.
     expect((await t.api('GET', `/api/v1/incidents/${declared.body.id}`)).body.acknowledgedAt).toBeNull();
+    // "/" from any page goes to the incident list, ready to type.
+    await amara.keyboard.press('/');
+    await amara.getByRole('heading', { level: 1, name: 'Incidents' }).waitFor();
+    await expect.poll(() => amara.evaluate(() => document.activeElement?.id)).toBe('incident-search');
+  });
+
+  it('edits an incident\'s affected services from the room', async () => {
+    const amara = await person('amara');
+    const declared = await t.api('POST', '/api/v1/incidents', { title: 'Services edit', severity: 'P3', services: ['rabbitmq'] });
+    expect(declared.status, JSON.stringify(declared.body)).toBe(201);
+    await amara.goto(`${t.url}/incidents/${declared.body.id}`);
+    await amara.getByRole('button', { name: 'Edit' }).click();
+    const dialog = amara.getByRole('dialog', { name: 'Edit incident' });
+    const services = dialog.getByRole('group', { name: 'Affected services' });
+    await services.getByRole('checkbox').nth(0).waitFor();
+    const ticked = await services.getByRole('checkbox').evaluateAll((boxes) => boxes.map((b) => (b as HTMLInputElement).checked));
+    expect(ticked.filter(Boolean)).toHaveLength(1);
+    // Tick every service that is not ticked yet, and save.
+    for (const box of await services.getByRole('checkbox').all()) if (!(await box.isChecked())) await box.check();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const config = (await t.api('GET', '/api/v1/config')).body;
+    const after = (await t.api('GET', `/api/v1/incidents/${declared.body.id}`)).body;
+    expect([...after.services].sort()).toEqual(config.services.map((s: any) => s.id).sort());
   });
 
   it('shows each escalation level with whom it pages, "next on call" included', async () => {

@@ -15,9 +15,14 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 
-  /** Field-level problems of a 400, as the API lists them. */
+  /**
+   * Field-level problems of a 400: the list schema validation gives, or the one
+   * field a domain check names (`details.field`), with the message as its problem.
+   */
   get fieldProblems(): Array<{ field: string; message: string }> {
-    return Array.isArray(this.details) ? (this.details as Array<{ field: string; message: string }>).filter((d) => typeof d?.field === 'string') : [];
+    if (Array.isArray(this.details)) return (this.details as Array<{ field: string; message: string }>).filter((d) => typeof d?.field === 'string');
+    const field = (this.details as { field?: unknown } | null)?.field;
+    return typeof field === 'string' ? [{ field, message: this.message }] : [];
   }
 }
 

@@ -134,6 +134,8 @@ function Shell() {
     {
       declare: () => can('incidents.write') && setDeclaring(true),
       help: () => setHelp(true),
+      // The incident list handles "/" itself; from anywhere else it goes there to search.
+      search: () => path !== '/incidents' && navigate('/incidents', { state: { focusSearch: true } }),
     },
     // The shell is always there, so "g then …" works on every page, once.
     { navigation: true },

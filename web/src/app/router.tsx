@@ -13,10 +13,12 @@ export interface Location {
 
 const read = (): Location => ({ path: window.location.pathname, query: new URLSearchParams(window.location.search) });
 
-export function navigate(to: string, options: { replace?: boolean } = {}): void {
+/** `state` rides along in the history entry, for the page it leads to (see `arrivalState`). */
+export function navigate(to: string, options: { replace?: boolean; state?: Record<string, unknown> } = {}): void {
   if (to === window.location.pathname + window.location.search) return;
-  if (options.replace) window.history.replaceState(null, '', to);
-  else window.history.pushState(null, '', to);
+  const state = options.state ?? null;
+  if (options.replace) window.history.replaceState(state, '', to);
+  else window.history.pushState(state, '', to);
   window.dispatchEvent(new Event(CHANGE));
   if (!options.replace) window.scrollTo(0, 0);
 }
@@ -78,3 +80,6 @@ export function useTitle(title: string | null): void {
     document.title = title ? `${title} · Firebreak` : 'Firebreak';
   }, [title]);
 }
+
+/** What the navigation that led here asked of the page, if anything. */
+export const arrivalState = (): Record<string, unknown> => (window.history.state as Record<string, unknown> | null) ?? {};

@@ -3,7 +3,7 @@ import { seg, type ApiError } from '../api/client.ts';
 import { asApiError, useQuery, useThrottled } from '../api/hooks.ts';
 import { INCIDENT_STATUSES, OPEN_STATUSES, type Incident, type IncidentStatus, type Page } from '../api/types.ts';
 import { useApp, useLive } from '../app/context.tsx';
-import { Link, setQuery, useLocation, useTitle } from '../app/router.tsx';
+import { Link, arrivalState, setQuery, useLocation, useTitle } from '../app/router.tsx';
 import { useShortcuts } from '../app/shortcuts.tsx';
 import { SeverityBadge, StatusBadge, statusName } from '../ui/badges.tsx';
 import { Button, Chips, Select } from '../ui/controls.tsx';
@@ -85,6 +85,10 @@ export function IncidentList() {
   }, [text, filters.q]);
 
   useShortcuts({ search: () => search.current?.focus() });
+  // "/" pressed on another page comes here to search.
+  useEffect(() => {
+    if (arrivalState().focusSearch === true) search.current?.focus();
+  }, []);
   useTitle('Incidents');
   const shown = first.data !== undefined;
   useEffect(() => {

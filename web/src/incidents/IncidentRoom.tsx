@@ -15,7 +15,7 @@ import { RolesPanel } from './RolesPanel.tsx';
 import { Timeline } from './Timeline.tsx';
 import { UpdateComposer } from './UpdateComposer.tsx';
 import { TasksPanel } from './TasksPanel.tsx';
-import { SeverityOptions } from '../ui/options.tsx';
+import { ServiceCheckboxes, SeverityOptions } from '../ui/options.tsx';
 
 // The runbook panel carries the most code of the room; it arrives just after the room itself.
 const RunbookPanel = lazy(() => import('../runbooks/RunbookPanel.tsx'));
@@ -261,7 +261,8 @@ function EditDialog({ incident, onClose, onSaved }: { incident: Incident; onClos
   const [title, setTitle] = useState(incident.title);
   const [summary, setSummary] = useState(incident.summary);
   const [severity, setSeverity] = useState(incident.severity);
-  const save = useAction(() => api.patch<Incident>(`/incidents/${seg(incident.id)}`, { title, summary, severity, version: incident.version }));
+  const [services, setServices] = useState<string[]>([...incident.services]);
+  const save = useAction(() => api.patch<Incident>(`/incidents/${seg(incident.id)}`, { title, summary, severity, services, version: incident.version }));
   return (
     <Dialog
       open
@@ -298,6 +299,7 @@ function EditDialog({ incident, onClose, onSaved }: { incident: Incident; onClos
           )}
         </Field>
         <Field label="Summary">{(props) => <TextArea {...props} rows={4} value={summary} onChange={(e) => setSummary(e.target.value)} />}</Field>
+        <ServiceCheckboxes legend="Affected services" selected={services} onChange={setServices} />
       </div>
     </Dialog>
   );

@@ -4,7 +4,8 @@ import type { ApiError } from '../api/client.ts';
 /** The API's own words: its message, and each field it found wrong. */
 export function ErrorNotice({ error, onDismiss }: { error: ApiError | null; onDismiss?: () => void }) {
   if (!error) return null;
-  const fields = error.fieldProblems;
+  // A domain check's one field carries the message already said above.
+  const fields = error.fieldProblems.filter((f) => f.message !== error.message);
   return (
     <div className="notice notice-error" role="alert">
       <div>
