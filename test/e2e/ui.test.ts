@@ -343,7 +343,7 @@ describeWithBrowser('the responder UI in Chromium', () => {
     // "/" from any page goes to the incident list, ready to type.
     await amara.keyboard.press('/');
     await amara.getByRole('heading', { level: 1, name: 'Incidents' }).waitFor();
-    await expect.poll(() => amara.evaluate(() => document.activeElement?.id)).toBe('incident-search');
+    await expect.poll(() => amara.locator('#incident-search:focus').count()).toBe(1);
   });
 
   it('edits an incident\'s affected services from the room', async () => {
@@ -355,7 +355,7 @@ describeWithBrowser('the responder UI in Chromium', () => {
     const dialog = amara.getByRole('dialog', { name: 'Edit incident' });
     const services = dialog.getByRole('group', { name: 'Affected services' });
     await services.getByRole('checkbox').nth(0).waitFor();
-    const ticked = await services.getByRole('checkbox').evaluateAll((boxes) => boxes.map((b) => (b as HTMLInputElement).checked));
+    const ticked = await Promise.all((await services.getByRole('checkbox').all()).map((box) => box.isChecked()));
     expect(ticked.filter(Boolean)).toHaveLength(1);
     // Tick every service that is not ticked yet, and save.
     for (const box of await services.getByRole('checkbox').all()) if (!(await box.isChecked())) await box.check();
