@@ -78,8 +78,13 @@ export async function listIncidents(ctx: Context, query: IncidentQuery): Promise
 export async function incidentTimeline(
   ctx: Context,
   id: string,
-  options: { after?: string; limit?: number },
+  options: { after?: string; before?: string; limit?: number; order?: 'oldest' | 'newest' },
 ): Promise<TimelineEntry[]> {
   if (!(await ctx.store.repos.incidents.get(id))) throw notFound('Incident', id);
-  return ctx.store.repos.timeline.list(id, { afterId: options.after, limit: Math.min(options.limit ?? 1000, 5000) });
+  return ctx.store.repos.timeline.list(id, {
+    afterId: options.after,
+    beforeId: options.before,
+    limit: Math.min(options.limit ?? 1000, 5000),
+    newestFirst: options.order === 'newest',
+  });
 }

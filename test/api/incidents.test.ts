@@ -102,6 +102,23 @@ describe('incidents API', () => {
     expect(after.body.items).toHaveLength(timeline.body.items.length - 1);
   });
 
+  it('pages a long timeline back from the newest entry', async () => {
+    const incident = await declare();
+    for (let i = 0; i < 12; i++) expect((await t.api('POST', `/api/v1/incidents/${incident.id}/notes`, { text: `note ${i}` })).status).toBe(201);
+    const path = `/api/v1/incidents/${incident.id}/timeline`;
+    const oldestFirst = (await t.api('GET', `${path}?limit=5000`)).body.items.map((e: any) => e.id);
+    const newest = (await t.api('GET', `${path}?order=newest&limit=5`)).body.items;
+    expect(newest.map((e: any) => e.text)).toEqual(['note 11', 'note 10', 'note 9', 'note 8', 'note 7']);
+    const back: string[] = [];
+    let page = newest;
+    while (page.length > 0) {
+      back.push(...page.map((e: any) => e.id));
+      page = (await t.api('GET', `${path}?order=newest&limit=5&before=${page.at(-1).id}`)).body.items;
+    }
+    expect(back).toEqual([...oldestFirst].reverse());
+    expect((await t.api('GET', `${path}?order=sideways`)).status).toBe(400);
+  });
+
   it('refuses a write based on a stale version and loses no concurrent write', async () => {
     const incident = await declare();
     const path = `/api/v1/incidents/${incident.id}`;

@@ -346,6 +346,27 @@ describeWithBrowser('the responder UI in Chromium', () => {
     await expect.poll(() => amara.locator('#incident-search:focus').count()).toBe(1);
   });
 
+  it('shows a long timeline newest first, 200 entries at a time', async () => {
+    const declared = await t.api('POST', '/api/v1/incidents', { title: 'Alert storm', severity: 'P3' });
+    expect(declared.status, JSON.stringify(declared.body)).toBe(201);
+    const notes = Array.from({ length: 450 }, (_, i) => `storm note ${i}`);
+    for (let i = 0; i < notes.length; i += 50) {
+      await Promise.all(notes.slice(i, i + 50).map((text) => t.api('POST', `/api/v1/incidents/${declared.body.id}/notes`, { text })));
+    }
+    const total = (await t.api('GET', `/api/v1/incidents/${declared.body.id}/timeline?limit=5000`)).body.items.length;
+    const amara = await person('amara');
+    await amara.goto(`${t.url}/incidents/${declared.body.id}`);
+    const entries = amara.locator('.timeline .entry');
+    await expect.poll(() => entries.count(), { timeout: 10_000 }).toBe(200);
+    const newest = (await t.api('GET', `/api/v1/incidents/${declared.body.id}/timeline?order=newest&limit=1`)).body.items[0];
+    expect(await entries.first().locator('.entry-text').textContent()).toBe(newest.text);
+    await amara.getByRole('button', { name: 'Show 200 older' }).click();
+    await expect.poll(() => entries.count()).toBe(400);
+    await amara.getByRole('button', { name: 'Show 200 older' }).click();
+    await expect.poll(() => entries.count()).toBe(total);
+    await expect.poll(() => amara.getByRole('button', { name: 'Show 200 older' }).count()).toBe(0);
+  });
+
   it('edits an incident\'s affected services from the room', async () => {
     const amara = await person('amara');
     const declared = await t.api('POST', '/api/v1/incidents', { title: 'Services edit', severity: 'P3', services: ['rabbitmq'] });

@@ -47,7 +47,9 @@ const ListQuery = Type.Object(
 const TimelineQuery = Type.Object(
   {
     after: Type.Optional(Type.String({ maxLength: 64, description: 'only entries after this entry id' })),
+    before: Type.Optional(Type.String({ maxLength: 64, description: 'only entries before this entry id' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 1000 })),
+    order: Type.Optional(Type.Union([Type.Literal('oldest'), Type.Literal('newest')], { default: 'oldest', description: 'newest: the latest entries first (page back with before=)' })),
   },
   { additionalProperties: false },
 );
@@ -183,7 +185,7 @@ export const incidentRoutes =
         config: read,
         schema: {
           tags,
-          summary: 'The incident timeline, oldest first',
+          summary: 'The incident timeline, oldest first (or newest first with order=newest)',
           params: IdParams,
           querystring: TimelineQuery,
           response: { 200: Type.Object({ items: Type.Array(TimelineEntryJson) }), ...errorResponses(404) },

@@ -57,10 +57,12 @@ export class TimelineRepository {
     return insertStatements(this.dialect, 'timeline', COLUMNS, entries.map((e) => [e.id, e.incidentId, e.at, e.actor, e.kind, e.text, toJson(e.data)]));
   }
 
-  async list(incidentId: string, options: { afterId?: string; limit: number }): Promise<TimelineEntry[]> {
+  /** Entries between the ids given (neither included), oldest first, or newest first with `newestFirst`. */
+  async list(incidentId: string, options: { afterId?: string; beforeId?: string; limit: number; newestFirst?: boolean }): Promise<TimelineEntry[]> {
     let query = this.db.selectFrom('timeline').selectAll().where('incident_id', '=', incidentId);
     if (options.afterId !== undefined) query = query.where('id', '>', options.afterId);
-    const rows = await query.orderBy('id', 'asc').limit(options.limit).execute();
+    if (options.beforeId !== undefined) query = query.where('id', '<', options.beforeId);
+    const rows = await query.orderBy('id', options.newestFirst ? 'desc' : 'asc').limit(options.limit).execute();
     return rows.map(toEntry);
   }
 

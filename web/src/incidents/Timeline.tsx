@@ -8,8 +8,6 @@ import { Empty, ErrorNotice, Skeleton } from '../ui/feedback.tsx';
 import { Time } from '../ui/time.tsx';
 
 const PAGE = 200;
-/** The most the timeline route answers at once; it lists oldest first. */
-const FETCH = 5000;
 
 /** Entry kinds as a responder would name them, and the colour of their marker. */
 const KINDS: Record<string, { label: string; tone: string }> = {
@@ -40,24 +38,25 @@ function fromEvent(entry: Record<string, unknown>): TimelineEntry | null {
 /** Newest first; entries arriving live are inserted in place (the browser keeps the reader's scroll position). */
 export function Timeline({ incidentId, writable }: { incidentId: string; writable: boolean }) {
   const { api, personName } = useApp();
+  // The newest PAGE entries, then older ones a page at a time: an alert storm can leave tens of thousands.
   const timeline = useQuery(async () => {
-    // Oldest first, at most FETCH at a time: read on after the last one until a short page, so the newest are there too.
-    const items: TimelineEntry[] = [];
-    for (;;) {
-      const page = await api.get<{ items: TimelineEntry[] }>(`/incidents/${seg(incidentId)}/timeline`, { limit: FETCH, after: items[items.length - 1]?.id });
-      items.push(...page.items);
-      if (page.items.length < FETCH) return { items };
-    }
+    const page = await api.get<{ items: TimelineEntry[] }>(`/incidents/${seg(incidentId)}/timeline`, { order: 'newest', limit: PAGE });
+    return { items: [...page.items].reverse(), older: page.items.length === PAGE };
   }, [incidentId]);
+  const older = useAction(async () => {
+    const oldest = timeline.data?.items[0];
+    if (!oldest) return;
+    const page = await api.get<{ items: TimelineEntry[] }>(`/incidents/${seg(incidentId)}/timeline`, { order: 'newest', limit: PAGE, before: oldest.id });
+    timeline.setData((current) => current && { items: [...[...page.items].reverse(), ...current.items.filter((e) => !page.items.some((p) => p.id === e.id))], older: page.items.length === PAGE });
+  });
   const [note, setNote] = useState('');
-  const [shown, setShown] = useState(PAGE);
   const add = useAction((text: string) => api.post<TimelineEntry>(`/incidents/${seg(incidentId)}/notes`, { text }));
 
   const insert = (entry: TimelineEntry) =>
     timeline.setData((current) => {
       const items = current?.items ?? [];
       if (items.some((e) => e.id === entry.id)) return current;
-      return { items: [...items, entry].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id)) };
+      return { items: [...items, entry].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id)), older: current?.older ?? false };
     });
 
   useLive((event) => {
@@ -77,9 +76,7 @@ export function Timeline({ incidentId, writable }: { incidentId: string; writabl
     }
   };
 
-  const all = timeline.data?.items ?? [];
-  // A long incident has thousands of entries: the newest first, older ones on request.
-  const entries = all.slice(Math.max(0, all.length - shown)).reverse();
+  const entries = [...(timeline.data?.items ?? [])].reverse();
   return (
     <section className="panel timeline-panel" aria-labelledby="timeline-title">
       <h2 id="timeline-title">Timeline</h2>
@@ -103,7 +100,7 @@ export function Timeline({ incidentId, writable }: { incidentId: string; writabl
           </Button>
         </form>
       )}
-      <ErrorNotice error={add.error ?? timeline.error} />
+      <ErrorNotice error={add.error ?? timeline.error ?? older.error} />
       {timeline.loading && !timeline.data ? (
         <Skeleton rows={5} />
       ) : entries.length === 0 ? (
@@ -128,12 +125,12 @@ export function Timeline({ incidentId, writable }: { incidentId: string; writabl
           })}
         </ol>
       )}
-      {all.length > shown && (
+      {timeline.data?.older && (
         <div className="load-more">
-          <Button onClick={() => setShown(shown + PAGE)}>Show {Math.min(PAGE, all.length - shown)} older</Button>
-          <span className="muted">
-            {shown} of {all.length} shown
-          </span>
+          <Button onClick={() => void older.run()} busy={older.busy}>
+            Show {PAGE} older
+          </Button>
+          <span className="muted">{entries.length} newest shown</span>
         </div>
       )}
     </section>
