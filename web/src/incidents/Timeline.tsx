@@ -38,16 +38,17 @@ function fromEvent(entry: Record<string, unknown>): TimelineEntry | null {
 /** Newest first; entries arriving live are inserted in place (the browser keeps the reader's scroll position). */
 export function Timeline({ incidentId, writable }: { incidentId: string; writable: boolean }) {
   const { api, personName } = useApp();
-  // The newest PAGE entries, then older ones a page at a time: an alert storm can leave tens of thousands.
+  // Newest first, as shown: the newest PAGE entries, then older ones a page at a time (an alert storm can leave tens of thousands).
+  const page = (before?: string) => api.get<{ items: TimelineEntry[] }>(`/incidents/${seg(incidentId)}/timeline`, { order: 'newest', limit: PAGE, before });
   const timeline = useQuery(async () => {
-    const page = await api.get<{ items: TimelineEntry[] }>(`/incidents/${seg(incidentId)}/timeline`, { order: 'newest', limit: PAGE });
-    return { items: [...page.items].reverse(), older: page.items.length === PAGE };
+    const { items } = await page();
+    return { items, older: items.length === PAGE };
   }, [incidentId]);
   const older = useAction(async () => {
-    const oldest = timeline.data?.items[0];
+    const oldest = timeline.data?.items.at(-1);
     if (!oldest) return;
-    const page = await api.get<{ items: TimelineEntry[] }>(`/incidents/${seg(incidentId)}/timeline`, { order: 'newest', limit: PAGE, before: oldest.id });
-    timeline.setData((current) => current && { items: [...[...page.items].reverse(), ...current.items.filter((e) => !page.items.some((p) => p.id === e.id))], older: page.items.length === PAGE });
+    const { items } = await page(oldest.id);
+    timeline.setData((current) => current && { items: [...current.items, ...items], older: items.length === PAGE });
   });
   const [note, setNote] = useState('');
   const add = useAction((text: string) => api.post<TimelineEntry>(`/incidents/${seg(incidentId)}/notes`, { text }));
@@ -56,7 +57,7 @@ export function Timeline({ incidentId, writable }: { incidentId: string; writabl
     timeline.setData((current) => {
       const items = current?.items ?? [];
       if (items.some((e) => e.id === entry.id)) return current;
-      return { items: [...items, entry].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id)), older: current?.older ?? false };
+      return { items: [entry, ...items].sort((a, b) => b.at.localeCompare(a.at) || b.id.localeCompare(a.id)), older: current?.older ?? false };
     });
 
   useLive((event) => {
@@ -76,7 +77,7 @@ export function Timeline({ incidentId, writable }: { incidentId: string; writabl
     }
   };
 
-  const entries = [...(timeline.data?.items ?? [])].reverse();
+  const entries = timeline.data?.items ?? [];
   return (
     <section className="panel timeline-panel" aria-labelledby="timeline-title">
       <h2 id="timeline-title">Timeline</h2>
