@@ -72,7 +72,7 @@ export async function signIn(deps: AccountDeps, settings: SessionSettings, input
   const username = input.username.trim();
   const tooLong = passwordTooLong(input.password);
   const account = tooLong ? undefined : await repo.findByUsername(username);
-  const attempt = await countPasswordAttempt(deps, input.username, input.address, async () => account !== undefined && (await repo.hasSignedInFrom(account.id, input.address)));
+  const attempt = await countPasswordAttempt(deps, username, input.address, async () => account !== undefined && (await repo.hasSignedInFrom(account.id, input.address)));
   const ok = account ? await verifyPassword(input.password, account.passwordHash) : await refuseAfterEqualWork(input.password.slice(0, MAX_PASSWORD_LENGTH));
   if (!account || !ok || account.disabledAt !== null) throw unauthenticated('The username or the password is wrong');
   await attempt.succeeded();

@@ -240,6 +240,7 @@ export class AccountRepository {
       const row = await this.db
         .insertInto('login_failures')
         .values({ key, failures: 1, window_started_at: now })
+        // Another instance, its clock a little behind, may have started a window this one's delete left: a row can still be stale here.
         .onConflict((oc) =>
           oc.column('key').doUpdateSet({
             failures: sql<number>`case when login_failures.window_started_at > ${since} then login_failures.failures + 1 else 1 end`,
