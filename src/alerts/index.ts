@@ -1,5 +1,5 @@
 /** Alerts: ingest from monitoring, dedup, grouping into incidents, silences, inhibition, maintenance. */
-export { AlertPipeline, type PipelineObserver } from './pipeline.ts';
+export { AlertPipeline, type IngestSummary, type PipelineObserver } from './pipeline.ts';
 export type { IngestOutcome, IngestResult } from './ingest.ts';
 export {
   INTEGRATION_KINDS,
@@ -27,4 +27,5 @@ export { AlertRules, createTemplateEngine } from './rules.ts';
 export * from './adapters/index.ts';
 export { parseMatchers, parseMatcher, matches, formatMatcher, type Matcher } from './matchers/index.ts';
 export type { IncomingAlert, IncomingChange } from './model.ts';
+export { ReceivedAlerts, contentOf, type ParsedAlerts } from './received.ts';
 export { ALERT_LIMITS } from './model.ts';

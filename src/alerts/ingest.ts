@@ -447,19 +447,6 @@ const sameLabels = (a: Record<string, string>, b: Record<string, string>) => {
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 };
 
-/** The same keys in the same order with the same values: the same JSON text. */
-export function sameStringMap(a: Record<string, string>, b: Record<string, string>): boolean {
-  if (a === b) return true;
-  const left = Object.keys(a);
-  const right = Object.keys(b);
-  if (left.length !== right.length) return false;
-  for (let i = 0; i < left.length; i++) {
-    const key = left[i]!;
-    if (key !== right[i] || a[key] !== b[key]) return false;
-  }
-  return true;
-}
-
 /** An alert group: its service ('' for none), its key as stored, and its lock. */
 export interface AlertGroup {
   service: string;

@@ -9,12 +9,12 @@ import {
   groupsFor,
   identityKey,
   ingestAlertsIn,
-  sameStringMap,
   type IngestOutcome,
   type IngestResult,
 } from './ingest.ts';
 import { integrationActor } from './integrations.ts';
 import type { IncomingAlert, IncomingChange } from './model.ts';
+import { contentOf, type ReceivedAlerts } from './received.ts';
 import { AlertRulesCache, type AlertRules } from './rules.ts';
 import type { Context } from '../core/context.ts';
 
@@ -25,7 +25,7 @@ interface Job {
   dedupKeys: string[];
   /** identityKey of each of them. */
   identities: string[];
-  resolve(outcomes: IngestOutcome[]): void;
+  resolve(summary: IngestSummary): void;
   reject(error: unknown): void;
 }
 
@@ -73,12 +73,13 @@ const GATHER_MAX_MS = 5;
  * through this pipeline, which updates it after each commit).
  */
 class OpenAlerts {
-  /** By integration, then dedup key: no key strings to build on the hot path. */
-  private readonly entries = new Map<string, Map<string, Pick<AlertRecord, 'id' | 'incidentId' | 'labels' | 'annotations'>>>();
+  /** By integration, then dedup key: no key strings to build on the hot path. The content is contentOf its labels and annotations. */
+  private readonly entries = new Map<string, Map<string, { id: string; incidentId: string; content: string }>>();
   private size = 0;
 
-  get(integrationId: string, dedupKey: string) {
-    return this.entries.get(integrationId)?.get(dedupKey);
+  /** The open alerts of one integration, by dedup key. */
+  of(integrationId: string): ReadonlyMap<string, { id: string; incidentId: string; content: string }> | undefined {
+    return this.entries.get(integrationId);
   }
 
   update(record: AlertRecord): void {
@@ -96,7 +97,7 @@ class OpenAlerts {
       if (this.size >= MAX_OPEN_ALERTS) this.clear();
       this.size++;
     }
-    alerts.set(record.dedupKey, { id: record.id, incidentId: record.incidentId, labels: record.labels, annotations: record.annotations });
+    alerts.set(record.dedupKey, { id: record.id, incidentId: record.incidentId, content: contentOf(record) });
   }
 
   delete(integrationId: string, dedupKey: string): void {
@@ -113,8 +114,9 @@ class OpenAlerts {
 class IdentityCount {
   private readonly counts = new Map<string, Map<string, number>>();
 
-  has(integrationId: string, dedupKey: string): boolean {
-    return this.counts.get(integrationId)?.has(dedupKey) ?? false;
+  /** The dedup keys of one integration's alerts with a request queued or committing. */
+  of(integrationId: string): ReadonlyMap<string, number> | undefined {
+    return this.counts.get(integrationId);
   }
 
   add(integrationId: string, dedupKey: string): void {
@@ -225,9 +227,12 @@ class Refreshes {
   }
 }
 
-function countResults(outcomes: readonly IngestOutcome[]): Map<IngestResult, number> {
-  const counts = new Map<IngestResult, number>();
-  for (const { result } of outcomes) counts.set(result, (counts.get(result) ?? 0) + 1);
+/** How many alerts of a request had each result (only results it had). */
+export type IngestSummary = Partial<Record<IngestResult, number>>;
+
+function summarise(outcomes: readonly IngestOutcome[]): IngestSummary {
+  const counts: IngestSummary = {};
+  for (const { result } of outcomes) counts[result] = (counts[result] ?? 0) + 1;
   return counts;
 }
 
@@ -305,9 +310,12 @@ export class AlertPipeline {
     pipelines.set(services.store, this);
   }
 
-  submit(integration: IntegrationRecord, alerts: IncomingAlert[]): Promise<IngestOutcome[]> {
-    const answered = this.open && alerts.length > 0 ? this.repeatsFromMemory(integration, alerts) : null;
-    if (answered) return Promise.resolve(answered);
+  /** Ingests the alerts of one request; resolves once what they changed is committed. */
+  async submit(integration: IntegrationRecord, received: ReceivedAlerts): Promise<IngestSummary> {
+    if (received.length === 0) return {};
+    const answered = this.open ? this.repeatsFromMemory(integration, received) : null;
+    if (answered) return answered;
+    const alerts = await received.alerts();
     return new Promise((resolve, reject) => {
       const dedupKeys = [...new Set(alerts.map((alert) => alert.dedupKey))];
       for (const key of dedupKeys) this.pending.add(integration.id, key);
@@ -351,26 +359,25 @@ export class AlertPipeline {
   // ---------------------------------------------------------------------------
   // Pure repeats from memory (SQLite)
 
-  private repeatsFromMemory(integration: IntegrationRecord, alerts: IncomingAlert[]): IngestOutcome[] | null {
-    const open = this.open!;
+  private repeatsFromMemory(integration: IntegrationRecord, received: ReceivedAlerts): IngestSummary | null {
+    const { dedupKeys, statuses } = received;
+    const open = this.open!.of(integration.id);
+    if (!open) return null;
+    const pending = this.pending.of(integration.id);
     const hits = [];
-    for (const alert of alerts) {
-      if (alert.status !== 'firing' || this.pending.has(integration.id, alert.dedupKey)) return null;
-      const entry = open.get(integration.id, alert.dedupKey);
-      if (!entry || !sameStringMap(entry.labels, alert.labels) || !sameStringMap(entry.annotations, alert.annotations)) return null;
+    for (let i = 0; i < dedupKeys.length; i++) {
+      const dedupKey = dedupKeys[i]!;
+      if (statuses[i] !== 'firing' || pending?.has(dedupKey)) return null;
+      const entry = open.get(dedupKey);
+      if (!entry || entry.content !== received.content(i)) return null;
       hits.push(entry);
     }
     const now = this.services.clock.now();
-    const outcomes: IngestOutcome[] = [];
-    for (let i = 0; i < hits.length; i++) {
-      const entry = hits[i]!;
-      this.refreshes.add(entry.id, now);
-      outcomes.push({ dedupKey: alerts[i]!.dedupKey, alertId: entry.id, incidentId: entry.incidentId, result: 'repeat' });
-    }
-    this.observer.onOutcome?.(integration, 'repeat', outcomes.length);
+    for (const entry of hits) this.refreshes.add(entry.id, now);
+    this.observer.onOutcome?.(integration, 'repeat', hits.length);
     this.refreshes.seq++;
     this.scheduleRefreshes();
-    return outcomes;
+    return { repeat: hits.length };
   }
 
   private scheduleRefreshes(): void {
@@ -524,8 +531,9 @@ export class AlertPipeline {
     this.release(jobs, batch.state);
     for (const { job, outcomes, error } of settled) {
       if (outcomes) {
-        if (this.observer.onOutcome) for (const [result, count] of countResults(outcomes)) this.observer.onOutcome(job.integration, result, count);
-        job.resolve(outcomes);
+        const summary = summarise(outcomes);
+        if (this.observer.onOutcome) for (const [result, count] of Object.entries(summary)) this.observer.onOutcome(job.integration, result as IngestResult, count);
+        job.resolve(summary);
       } else {
         job.reject(error);
       }

@@ -10,6 +10,7 @@ import type { Metrics } from '../observability/index.ts';
 import { errorBody, sendError } from './errors.ts';
 import { findUnstorableText, parseJsonBody } from './json.ts';
 import type { AlertPipeline } from '../alerts/index.ts';
+import type { WebhookParser } from './webhooks/index.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { configRoutes, type ConfigReloader } from './routes/config.ts';
 import { ingestRoutes } from './routes/ingest.ts';
@@ -45,6 +46,8 @@ declare module 'fastify' {
 export interface AppOptions {
   services: Services;
   alerts: AlertPipeline;
+  /** Reads alert webhooks, large ones off the event loop. */
+  webhooks: WebhookParser;
   paging: PagingRuntime;
   runs: RunsRuntime;
   metrics: Metrics;
@@ -199,7 +202,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   await app.register(userRoutes(services), { prefix: '/api/v1' });
   await app.register(configRoutes(services, options.reloadConfig), { prefix: '/api/v1' });
   await app.register(alertRoutes(services), { prefix: '/api/v1' });
-  await app.register(ingestRoutes(services, options.alerts));
+  await app.register(ingestRoutes(services, options.alerts, options.webhooks));
   await app.register(pagingRoutes(services, options.paging));
   await app.register(runRoutes(services, options.runs.hub), { prefix: '/api/v1' });
   await app.register(postIncidentRoutes(services), { prefix: '/api/v1' });

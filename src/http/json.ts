@@ -10,7 +10,7 @@ import { invalid } from '../core/errors.ts';
  * are refused too, so no body can reach an object's prototype.
  */
 /** Carries Fastify's own code for a malformed body, so errors.ts maps both alike. */
-class JsonSyntaxError extends Error {
+export class JsonSyntaxError extends Error {
   readonly code = 'FST_ERR_CTP_INVALID_JSON_BODY';
   readonly statusCode = 400;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureAdminToken } from '../auth/index.ts';
@@ -9,6 +9,7 @@ import { combineHooks, type Services } from '../core/context.ts';
 import { createIdGenerator } from '../core/ids.ts';
 import { Events } from '../events/index.ts';
 import { createApp, type App } from '../http/app.ts';
+import { WebhookParser } from '../http/webhooks/index.ts';
 import { AlertPipeline } from '../alerts/index.ts';
 import { incidentTimerHandlers } from '../incidents/index.ts';
 import { Deliverer } from '../notify/deliverer.ts';
@@ -61,6 +62,8 @@ export interface RunningServer {
   deliverNow(): Promise<number>;
   paging: PagingRuntime;
   runs: RunsRuntime;
+  /** Reads alert webhooks; `start()` readies its threads ahead of the first large body. */
+  webhooks: WebhookParser;
   close(): Promise<void>;
 }
 
@@ -130,6 +133,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     onBatch: (_jobs, _alerts, ms) => metrics.alertBatchSeconds.observe(ms / 1000),
   });
 
+  const webhooks = new WebhookParser({
+    threads: Math.max(1, Math.min(4, availableParallelism() - 1)),
+    onThreadError: (error) => logger.warn({ err: error }, 'a webhook parser thread failed; another starts in its place'),
+  });
+
   const runs = new RunsRuntime(services, {
     instanceId,
     // One SQLite server per data folder, so its embedded runner can clean up after a crash there.
@@ -142,6 +150,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     app = await createApp({
       services,
       alerts,
+      webhooks,
       metrics,
       reloadConfig: () => config.reload(),
       wakeTimers: () => scheduler.wake(),
@@ -176,6 +185,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       reloadConfig: () => config.reload(),
       paging,
       runs,
+      webhooks,
       deliverNow: () => deliverer.flush(),
       fireDueTimers: async () => {
         let total = 0;
@@ -192,6 +202,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           await step('timers stopped', () => scheduler.stop());
           await step('runner claims ended', () => runs.stop());
           await step('HTTP requests finished', () => running.close());
+          await step('webhook parser threads stopped', () => webhooks.close());
           await step('alert batches committed', () => alerts.drain());
           await step('deliveries stopped', () => deliverer.stop());
           await step('live events stopped', () => events.stop());
@@ -205,6 +216,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     await deliverer.stop();
     await runs.stop();
     await app?.close();
+    await webhooks.close();
     await events.stop();
     await store.close();
     throw error;

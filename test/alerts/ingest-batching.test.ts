@@ -194,6 +194,29 @@ describe(`alert ingest batches (${testEngine()})`, () => {
     expect(commits, `${commits} commits for ${ROUNDS} rounds of ${SENDERS} senders`).toBeLessThanOrEqual(database.engine === 'sqlite' ? ROUNDS * 1.5 : ROUNDS * SENDERS);
   });
 
+  it('answers large webhooks read on a parser thread as it answers small ones', async () => {
+    await server.webhooks.start();
+    const many = (name: string, count: number) => Array.from({ length: count }, (_, i) => ({ labels: { alertname: name, instance: `i${i}` }, fingerprint: `${name}-${i}` }));
+    const firing = many('BatchLarge', 120);
+    expect(await post(firing)).toEqual({ opened: 1, attached: 119 });
+    expect(await post(firing)).toEqual({ repeat: 120 });
+    const changed = firing.map((alert, i) => (i === 5 ? { ...alert, annotations: { summary: 'now worse' } } : alert));
+    expect(await post(changed)).toEqual({ repeat: 120 });
+    const stored = (await api('GET', '/api/v1/alerts?label=alertname=BatchLarge&limit=500')).body.items;
+    expect(stored).toHaveLength(120);
+    expect(stored.every((a: any) => a.count === 3 && a.status === 'firing')).toBe(true);
+    expect(stored.find((a: any) => a.dedupKey === 'BatchLarge-5').annotations).toEqual({ summary: 'now worse' });
+
+    // Silenced alerts are never answered from memory: the thread takes the second delivery for repeats, the pipeline does not.
+    expect((await api('POST', '/api/v1/silences', { matchers: ['alertname="BatchLargeSilenced"'], duration: '1h', comment: 'large' })).status).toBe(201);
+    const silenced = many('BatchLargeSilenced', 60);
+    expect(await post(silenced)).toEqual({ silenced: 60 });
+    expect(await post(silenced)).toEqual({ silenced: 60 });
+    const kept = (await api('GET', '/api/v1/alerts?label=alertname=BatchLargeSilenced&limit=500')).body.items;
+    expect(kept.map((a: any) => a.count)).toEqual(Array(60).fill(2));
+    expect(kept.every((a: any) => a.incidentId === null)).toBe(true);
+  });
+
   it('keeps repeats answered at once across a graceful restart', async () => {
     const alert = { labels: { alertname: 'BatchRestart', instance: 'a' }, fingerprint: 'brs-a' };
     await post([alert]);

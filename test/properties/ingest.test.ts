@@ -343,6 +343,32 @@ describe('hostile payloads to a valid key never give a 5xx, and a refusal stores
     });
   }
 
+  // Bodies from about 8 KiB up are read on a parser thread: padded to that size, each must be answered as it was small.
+  for (const [name, path, body] of webhooks) {
+    it(`${name}, read on a parser thread: the answer it gets on the event loop`, async () => {
+      await t.server.webhooks.start();
+      const padding = `"zz_padding":${JSON.stringify('p'.repeat(9000))}`;
+      await fc.assert(
+        fc.asyncProperty(body.filter((payload) => payload.startsWith('{')), async (payload) => {
+          const padded = payload === '{}' ? `{${padding}}` : `{${padding},${payload.slice(1)}`;
+          const small = await sendChecked(t.url, store(), post(path(), payload));
+          const large = await sendChecked(t.url, store(), post(path(), padded));
+          const where = `${describeExchange(post(path(), payload), small)}\npadded: ${large.status} ${large.text.slice(0, 300)}`;
+          expect(large.status, where).toBe(small.status);
+          if (small.status < 400) {
+            expect((large.json as { alerts: number }).alerts, where).toBe((small.json as { alerts: number }).alerts);
+            return;
+          }
+          const refusal = (res: RawResponse) => (res.json as { error: { code: string; message: string; details: unknown } }).error;
+          expect(refusal(large).code, where).toBe(refusal(small).code);
+          // A JSON syntax error names a position, which the padding moves.
+          if (refusal(small).code !== 'invalid_json') expect(refusal(large), where).toEqual(refusal(small));
+        }),
+        { numRuns: 25 },
+      );
+    });
+  }
+
   it('PagerDuty events (/v2/enqueue): 202 Event processed, or a refusal that stores nothing', async () => {
     await fc.assert(
       fc.asyncProperty(pagerDutyEvent(() => fixtures.keys.pagerduty), authorization, async (payload, auth) => {
