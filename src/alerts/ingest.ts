@@ -21,6 +21,7 @@ import type {
   TimelineEntry,
   Tx,
 } from '../store/index.ts';
+import { truncate } from './adapters/wire.ts';
 import { matches, type Matcher } from './matchers/index.ts';
 import type { IncomingAlert } from './model.ts';
 import type { AlertRules, Classification } from './rules.ts';
@@ -63,6 +64,38 @@ interface Writes {
 }
 
 const noWrites = (): Writes => ({ inserts: [], histories: [], entries: [], events: [] });
+
+/**
+ * Alerts joining one incident's timeline, from one source, in one batch: one
+ * entry says so. An alert storm of thousands fills a timeline that people
+ * read (and a post-mortem that lists every entry) with one line per alert;
+ * alerts that arrive together are shown together instead. The entry takes
+ * its place (id, time) from the first of them.
+ */
+interface Attachment {
+  /** The entry of the first alert, as it stands when it is alone; made when the attachment starts, so that it keeps that place. */
+  first: TimelineEntry | null;
+  /** Makes `first`: a request's alerts that join those of requests before it need none, unless those are written meanwhile. */
+  alone: () => TimelineEntry;
+  alerts: Array<{ alertId: string; name: string }>;
+}
+
+/** Alerts named in the data of an entry of many; `count` gives them all. */
+const LISTED_ATTACHED_ALERTS = 100;
+/** Alert names shown in the text of an entry of many. */
+const NAMED_IN_TEXT = 5;
+
+function attachedEntry(attachment: Attachment): TimelineEntry {
+  const first = (attachment.first ??= attachment.alone());
+  const { alerts } = attachment;
+  if (alerts.length === 1) return first;
+  const byName = new Map<string, number>();
+  for (const { name } of alerts) byName.set(name, (byName.get(name) ?? 0) + 1);
+  const names = [...byName].map(([name, n]) => `${truncate(name, 200)}${n > 1 ? ` (${n})` : ''}`);
+  const shown = names.slice(0, NAMED_IN_TEXT).join(', ') + (names.length > NAMED_IN_TEXT ? ` and ${names.length - NAMED_IN_TEXT} more` : '');
+  return { ...first, text: `${alerts.length} alerts firing: ${shown}`, data: { count: alerts.length, alerts: alerts.slice(0, LISTED_ATTACHED_ALERTS) } };
+}
+
 const rowsOf = (w: Writes) => w.inserts.length + w.histories.length + w.entries.length + w.events.length;
 const isEmpty = (w: Writes) => rowsOf(w) === 0;
 
@@ -124,6 +157,9 @@ export class IngestBatchState {
   /** Rows of the requests done so far, and of the current one. */
   private batchWrites = noWrites();
   private jobWrites = noWrites();
+  /** Alerts joining open incidents, by incident and source, written as one entry each when the batch ends (or sooner, see flushWrites). */
+  private batchAttachments = new Map<string, Attachment>();
+  private jobAttachments = new Map<string, Attachment>();
   /** Rows of requests done, sent ahead and not yet known to be written. */
   private ahead: Array<Promise<void>> = [];
   /** The current request runs without a savepoint. */
@@ -241,10 +277,25 @@ export class IngestBatchState {
     this.jobWrites.histories.push(entry);
   }
 
-  /** An entry on an incident's timeline and its live event, as appendTimeline writes them. */
-  timeline(entry: TimelineEntry): void {
-    this.jobWrites.entries.push(entry);
-    this.jobWrites.events.push({ at: entry.at, type: 'timeline.appended', incidentId: entry.incidentId, data: { entry } });
+  /**
+   * An alert joining an open incident (see Attachment): `alone` makes the
+   * entry its timeline gets when the alert is the only one (or the first).
+   */
+  attach(incidentId: string, actor: string, alert: { alertId: string; name: string }, alone: () => TimelineEntry): void {
+    const key = `${incidentId}\u0000${actor}`;
+    const attachment = this.jobAttachments.get(key);
+    if (attachment) attachment.alerts.push(alert);
+    else this.jobAttachments.set(key, { first: this.batchAttachments.has(key) ? null : alone(), alone, alerts: [alert] });
+  }
+
+  /** Entries on incidents' timelines (with their live events, as appendTimeline writes them) for these attachments. */
+  private writeAttachments(attachments: Map<string, Attachment>, writes: Writes): void {
+    for (const attachment of attachments.values()) {
+      const entry = attachedEntry(attachment);
+      writes.entries.push(entry);
+      writes.events.push({ at: entry.at, type: 'timeline.appended', incidentId: entry.incidentId, data: { entry } });
+    }
+    attachments.clear();
   }
 
   event(event: NewEvent): void {
@@ -269,9 +320,14 @@ export class IngestBatchState {
 
   /**
    * Writes every kept row: those of the requests done first (a failure there
-   * fails the batch), then the current request's.
+   * fails the batch), then the current request's. Attachments are written
+   * too, so that whatever reads or writes next (a resolution, a reopening)
+   * comes after them, as they came first; those of a request without a
+   * savepoint wait for it to succeed.
    */
   async flushWrites(): Promise<void> {
+    this.writeAttachments(this.batchAttachments, this.batchWrites);
+    if (!this.deferred) this.writeAttachments(this.jobAttachments, this.jobWrites);
     if (this.ahead.length > 0) {
       const sent = this.ahead;
       this.ahead = [];
@@ -328,6 +384,7 @@ export class IngestBatchState {
    * only once they are written, and fails if they cannot be (Tx.send).
    */
   finish(): void {
+    this.writeAttachments(this.batchAttachments, this.batchWrites);
     if (!isEmpty(this.batchWrites)) this.sendAhead();
     const touches = [];
     for (const { record, touch } of this.known.values()) {
@@ -360,6 +417,12 @@ export class IngestBatchState {
     this.batchWrites.histories.push(...writes.histories);
     this.batchWrites.entries.push(...writes.entries);
     this.batchWrites.events.push(...writes.events);
+    for (const [key, attachment] of this.jobAttachments) {
+      const earlier = this.batchAttachments.get(key);
+      if (earlier) earlier.alerts.push(...attachment.alerts);
+      else this.batchAttachments.set(key, attachment);
+    }
+    this.jobAttachments = new Map();
     this.undo = null;
     this.deferred = false;
     if (rowsOf(this.batchWrites) >= SEND_AHEAD_ROWS) this.sendAhead();
@@ -379,6 +442,7 @@ export class IngestBatchState {
     this.undo = null;
     this.deferred = false;
     this.jobWrites = noWrites();
+    this.jobAttachments = new Map();
     if (this.inhibitors && this.inhibitorsNoted > 0) this.inhibitors.splice(0, this.inhibitorsNoted);
     this.inhibitorsNoted = 0;
     if (savepoint) {
@@ -623,20 +687,22 @@ async function placeInIncident(
   alert: IncomingAlert,
 ): Promise<{ incidentId: string; result: IngestResult }> {
   const group = groupOf(cls);
-  const firingText = `Alert ${record.name} firing${alert.summary && alert.summary !== record.name ? `: ${alert.summary}` : ''}`;
-  const alertData = { alertId: record.id, name: record.name, labels: record.labels, generatorUrl: record.generatorUrl };
+  const firingText = () => `Alert ${record.name} firing${alert.summary && alert.summary !== record.name ? `: ${alert.summary}` : ''}`;
+  const alertData = () => ({ alertId: record.id, name: record.name, labels: record.labels, generatorUrl: record.generatorUrl });
 
+  const attached = { alertId: record.id, name: record.name };
+  const actor = actorLabel(ctx.actor);
   // Later alerts of a group this batch already placed: its incident is still open (and the group still locked).
   const known = state.openIncidentOf(group);
   if (known) {
-    state.timeline(timelineEntry(ctx, known, 'alert.attached', firingText, alertData));
+    state.attach(known, actor, attached, () => timelineEntry(ctx, known, 'alert.attached', firingText(), alertData()));
     return { incidentId: known, result: 'attached' };
   }
 
   const incident = await state.groupIncident(group);
   const now = ctx.clock.now();
   if (incident && isOpenStatus(incident.status)) {
-    state.timeline(timelineEntry(ctx, incident.id, 'alert.attached', firingText, alertData));
+    state.attach(incident.id, actor, attached, () => timelineEntry(ctx, incident.id, 'alert.attached', firingText(), alertData()));
     state.rememberOpen(group, incident.id);
     return { incidentId: incident.id, result: 'attached' };
   }
@@ -644,7 +710,7 @@ async function placeInIncident(
   state.forgetIncidents();
   if (incident && incident.status === 'resolved' && incident.resolvedAt !== null && now - incident.resolvedAt <= rules.reopenWindowMs) {
     const reopened = await changeStatusIn(ctx, tx, incident.id, 'investigating');
-    await appendTimeline(ctx, tx, incident.id, 'alert.attached', `${firingText} (within ${formatDuration(rules.reopenWindowMs)} of resolving: reopened)`, alertData);
+    await appendTimeline(ctx, tx, incident.id, 'alert.attached', `${firingText()} (within ${formatDuration(rules.reopenWindowMs)} of resolving: reopened)`, alertData());
     if (isOpenStatus(reopened.status)) state.rememberOpen(group, reopened.id);
     return { incidentId: incident.id, result: 'reopened' };
   }
@@ -655,7 +721,7 @@ async function placeInIncident(
     summary: cls.summary,
   });
   await tx.alerts.setGroupIncident(group.service, group.groupKey, opened.id, now);
-  await appendTimeline(ctx, tx, opened.id, 'alert.attached', firingText, { ...alertData, runbook: cls.runbook });
+  await appendTimeline(ctx, tx, opened.id, 'alert.attached', firingText(), { ...alertData(), runbook: cls.runbook });
   if (isOpenStatus(opened.status)) state.rememberOpen(group, opened.id);
   return { incidentId: opened.id, result: 'opened' };
 }

@@ -66,6 +66,17 @@ const MAX_OPEN_ALERTS = 200_000;
 const GATHER_SHARE = 0.25;
 const GATHER_MAX_MS = 5;
 
+/** An open alert in an incident, as a pure repeat of it is recognised and counted. */
+interface OpenAlert {
+  id: string;
+  incidentId: string;
+  /** contentOf its labels and annotations. */
+  content: string;
+  /** Repeats answered since its refreshes were last taken to be written, and when the last came. */
+  repeats: number;
+  lastSeenAt: number;
+}
+
 /**
  * Open alerts already in an incident, by identity, as last committed: what a
  * pure repeat is checked against. Only for SQLite, where this process is the
@@ -73,12 +84,12 @@ const GATHER_MAX_MS = 5;
  * through this pipeline, which updates it after each commit).
  */
 class OpenAlerts {
-  /** By integration, then dedup key: no key strings to build on the hot path. The content is contentOf its labels and annotations. */
-  private readonly entries = new Map<string, Map<string, { id: string; incidentId: string; content: string }>>();
+  /** By integration, then dedup key: no key strings to build on the hot path. */
+  private readonly entries = new Map<string, Map<string, OpenAlert>>();
   private size = 0;
 
   /** The open alerts of one integration, by dedup key. */
-  of(integrationId: string): ReadonlyMap<string, { id: string; incidentId: string; content: string }> | undefined {
+  of(integrationId: string): ReadonlyMap<string, OpenAlert> | undefined {
     return this.entries.get(integrationId);
   }
 
@@ -92,12 +103,17 @@ class OpenAlerts {
       alerts = new Map();
       this.entries.set(record.integrationId, alerts);
     }
-    if (!alerts.has(record.dedupKey)) {
-      // Forgetting is always safe: a forgotten alert's next repeat just waits for a commit.
-      if (this.size >= MAX_OPEN_ALERTS) this.clear();
-      this.size++;
+    const entry = alerts.get(record.dedupKey);
+    if (entry) {
+      // The same object, so that repeats it counts and has not yet written stay with it.
+      entry.incidentId = record.incidentId;
+      entry.content = contentOf(record);
+      return;
     }
-    alerts.set(record.dedupKey, { id: record.id, incidentId: record.incidentId, content: contentOf(record) });
+    // Forgetting is always safe: a forgotten alert's next repeat just waits for a commit.
+    if (this.size >= MAX_OPEN_ALERTS) this.clear();
+    this.size++;
+    alerts.set(record.dedupKey, { id: record.id, incidentId: record.incidentId, content: contentOf(record), repeats: 0, lastSeenAt: 0 });
   }
 
   delete(integrationId: string, dedupKey: string): void {
@@ -159,8 +175,8 @@ interface RefreshChunk {
  * for those made before it.
  */
 class Refreshes {
-  /** Acknowledged since the last flush started. */
-  private acked = new Map<string, Refresh>();
+  /** Alerts with repeats acknowledged since the last flush started (each once). */
+  private acked: OpenAlert[] = [];
   /** Being written, chunk by chunk; null when no flush is under way. */
   private flushing: Map<string, Refresh> | null = null;
   private flushingUpTo = 0;
@@ -170,28 +186,34 @@ class Refreshes {
   written = 0;
   failedAt = -Infinity;
 
-  add(id: string, at: number): void {
-    const refresh = this.acked.get(id);
-    if (refresh) {
-      refresh.n++;
-      refresh.at = Math.max(refresh.at, at);
-    } else this.acked.set(id, { n: 1, at });
+  add(alert: OpenAlert, at: number): void {
+    if (alert.repeats === 0) this.acked.push(alert);
+    alert.repeats++;
+    if (at > alert.lastSeenAt) alert.lastSeenAt = at;
   }
 
   get waiting(): boolean {
-    return this.acked.size > 0;
+    return this.acked.length > 0;
   }
 
   get pending(): boolean {
-    return this.acked.size > 0 || this.flushing !== null;
+    return this.acked.length > 0 || this.flushing !== null;
   }
 
   /** Makes what was acknowledged so far due (once the flush under way, if any, is done). */
   start(): void {
-    if (this.flushing !== null || this.acked.size === 0) return;
-    this.flushing = this.acked;
+    if (this.flushing !== null || this.acked.length === 0) return;
+    const flushing = new Map<string, Refresh>();
+    for (const alert of this.acked) {
+      // An alert forgotten and remembered again is two entries with one id.
+      const earlier = flushing.get(alert.id);
+      flushing.set(alert.id, { n: alert.repeats + (earlier?.n ?? 0), at: Math.max(alert.lastSeenAt, earlier?.at ?? 0) });
+      alert.repeats = 0;
+      alert.lastSeenAt = 0;
+    }
+    this.flushing = flushing;
     this.flushingUpTo = this.seq;
-    this.acked = new Map();
+    this.acked = [];
   }
 
   take(): RefreshChunk | null {
@@ -373,7 +395,7 @@ export class AlertPipeline {
       hits.push(entry);
     }
     const now = this.services.clock.now();
-    for (const entry of hits) this.refreshes.add(entry.id, now);
+    for (const entry of hits) this.refreshes.add(entry, now);
     this.observer.onOutcome?.(integration, 'repeat', hits.length);
     this.refreshes.seq++;
     this.scheduleRefreshes();
@@ -508,7 +530,8 @@ export class AlertPipeline {
           await this.services.store.transaction(async (tx) => {
             settled.length = 0;
             // Before anything reads these alerts: a stored count read first would be written back without them.
-            if (carried) await tx.alerts.touchMany(carried.touches);
+            // Sent, not waited for in place: a few hundred rows keep the writer busy for a while, and this thread need not wait.
+            if (carried) await tx.send(tx.alerts.touchStatements(carried.touches));
             if (jobs.length === 0) return;
             const state = new IngestBatchState(tx, this.services.clock.now(), this.services.events);
             batch.state = state;

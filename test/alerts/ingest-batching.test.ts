@@ -130,7 +130,13 @@ describe(`alert ingest batches (${testEngine()})`, () => {
     expect(joined).toHaveLength(41);
     expect(new Set(joined.map((a: any) => a.incidentId)).size).toBe(1);
     const timeline = (await api('GET', `/api/v1/incidents/${joined[0].incidentId}/timeline?limit=500`)).body.items;
-    expect(timeline.filter((e: any) => e.kind === 'alert.attached')).toHaveLength(41);
+    // Alerts that join an incident together are one entry: every alert is on the timeline, in fewer lines than alerts.
+    const attached = timeline.filter((e: any) => e.kind === 'alert.attached');
+    expect(attached.reduce((n: number, e: any) => n + (e.data.count ?? 1), 0)).toBe(41);
+    expect(attached.length).toBeLessThan(41);
+    const listed = attached.flatMap((e: any) => (e.data.alerts ?? [{ alertId: e.data.alertId }]).map((a: any) => a.alertId));
+    expect(new Set(listed)).toEqual(new Set(joined.map((a: any) => a.id)));
+    for (const entry of attached.filter((e: any) => e.data.count)) expect(entry.text).toBe(`${entry.data.count} alerts firing: BatchMixJoin (${entry.data.count})`);
     for (const alert of joined.slice(0, 5)) {
       const { body } = await api('GET', `/api/v1/alerts/${alert.id}`);
       expect(body.history.map((h: any) => h.kind)).toEqual(['fired']);

@@ -147,7 +147,7 @@ export interface GroupIncident {
   resolvedAt: number | null;
 }
 
-/** A repeat (or several) of a stored alert, written by `touchMany`. */
+/** A repeat (or several) of a stored alert, written by `touchStatements`. */
 export interface AlertTouch {
   id: string;
   /** When it was last seen: becomes last_seen_at. */
@@ -238,13 +238,8 @@ export class AlertRepository {
    * last_seen_at moved forward (never back: a refresh written late must not
    * undo a later change), count increased (relative, so that concurrent repeats
    * on other instances add up), labels and annotations replaced where given.
-   * One entry per alert id.
+   * One entry per alert id; to run with other statements (Tx.send).
    */
-  async touchMany(touches: readonly AlertTouch[]): Promise<void> {
-    for (const statement of this.touchStatements(touches)) await this.db.executeQuery(statement);
-  }
-
-  /** The statements of touchMany, to run with others (Tx.send). */
   touchStatements(touches: readonly AlertTouch[]): CompiledQuery[] {
     if (touches.length === 0) return [];
     if (this.dialect === 'postgres') {
