@@ -28,4 +28,5 @@ export * from './adapters/index.ts';
 export { parseMatchers, parseMatcher, matches, formatMatcher, type Matcher } from './matchers/index.ts';
 export type { IncomingAlert, IncomingChange } from './model.ts';
 export { ReceivedAlerts, contentOf, type ParsedAlerts } from './received.ts';
+export type { OpenAlertsFeed, OpenAlertsUpdate } from './open-alerts.ts';
 export { ALERT_LIMITS } from './model.ts';

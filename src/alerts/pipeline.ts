@@ -1,6 +1,6 @@
 import { withActor, type Services } from '../core/context.ts';
 import { appendTimeline, isOpenStatus } from '../incidents/index.ts';
-import type { AlertRecord, IntegrationRecord, Store, Tx } from '../store/index.ts';
+import type { IntegrationRecord, Store, Tx } from '../store/index.ts';
 import type { AlertTouch } from '../store/repositories/alerts.ts';
 import {
   BatchWriteFailed,
@@ -14,7 +14,8 @@ import {
 } from './ingest.ts';
 import { integrationActor } from './integrations.ts';
 import type { IncomingAlert, IncomingChange } from './model.ts';
-import { contentOf, type ReceivedAlerts } from './received.ts';
+import { OpenAlerts, type OpenAlert, type OpenAlertsFeed } from './open-alerts.ts';
+import type { ReceivedAlerts } from './received.ts';
 import { AlertRulesCache, type AlertRules } from './rules.ts';
 import type { Context } from '../core/context.ts';
 
@@ -56,8 +57,6 @@ const CONCURRENT_BATCH_MIN_REQUESTS = 4;
 export const REFRESH_DELAY_MS = 1_000;
 /** SQLite: refreshes written per transaction, so that writing many holds up answers only briefly at a time. */
 const REFRESH_CHUNK = 500;
-/** SQLite: open alerts remembered for acknowledging repeats from memory. */
-const MAX_OPEN_ALERTS = 200_000;
 /**
  * SQLite: a batch may wait for the senders just answered to come back, for
  * up to this share of the last batch's time and at most GATHER_MAX_MS (see
@@ -65,66 +64,6 @@ const MAX_OPEN_ALERTS = 200_000;
  */
 const GATHER_SHARE = 0.25;
 const GATHER_MAX_MS = 5;
-
-/** An open alert in an incident, as a pure repeat of it is recognised and counted. */
-interface OpenAlert {
-  id: string;
-  incidentId: string;
-  /** contentOf its labels and annotations. */
-  content: string;
-  /** Repeats answered since its refreshes were last taken to be written, and when the last came. */
-  repeats: number;
-  lastSeenAt: number;
-}
-
-/**
- * Open alerts already in an incident, by identity, as last committed: what a
- * pure repeat is checked against. Only for SQLite, where this process is the
- * only writer, so the index cannot be stale (every change to an alert goes
- * through this pipeline, which updates it after each commit).
- */
-class OpenAlerts {
-  /** By integration, then dedup key: no key strings to build on the hot path. */
-  private readonly entries = new Map<string, Map<string, OpenAlert>>();
-  private size = 0;
-
-  /** The open alerts of one integration, by dedup key. */
-  of(integrationId: string): ReadonlyMap<string, OpenAlert> | undefined {
-    return this.entries.get(integrationId);
-  }
-
-  update(record: AlertRecord): void {
-    if (record.status === 'resolved' || record.incidentId === null) {
-      this.delete(record.integrationId, record.dedupKey);
-      return;
-    }
-    let alerts = this.entries.get(record.integrationId);
-    if (!alerts) {
-      alerts = new Map();
-      this.entries.set(record.integrationId, alerts);
-    }
-    const entry = alerts.get(record.dedupKey);
-    if (entry) {
-      // The same object, so that repeats it counts and has not yet written stay with it.
-      entry.incidentId = record.incidentId;
-      entry.content = contentOf(record);
-      return;
-    }
-    // Forgetting is always safe: a forgotten alert's next repeat just waits for a commit.
-    if (this.size >= MAX_OPEN_ALERTS) this.clear();
-    this.size++;
-    alerts.set(record.dedupKey, { id: record.id, incidentId: record.incidentId, content: contentOf(record), repeats: 0, lastSeenAt: 0 });
-  }
-
-  delete(integrationId: string, dedupKey: string): void {
-    if (this.entries.get(integrationId)?.delete(dedupKey)) this.size--;
-  }
-
-  clear(): void {
-    this.entries.clear();
-    this.size = 0;
-  }
-}
 
 /** How many queued or committing requests carry each alert, by integration and dedup key. */
 class IdentityCount {
@@ -381,17 +320,29 @@ export class AlertPipeline {
   // ---------------------------------------------------------------------------
   // Pure repeats from memory (SQLite)
 
+  /**
+   * The open alerts (SQLite only), for a parser thread to follow: with a copy
+   * it can tell that a webhook only repeats open alerts, and say so instead of
+   * sending their contents. Such a claim names the version of the copy it was
+   * checked against (ReceivedAlerts.repeatsAsOf), and holds for each alert
+   * unchanged since that version; anything else takes the usual way.
+   */
+  openAlerts(): OpenAlertsFeed | null {
+    return this.open;
+  }
+
   private repeatsFromMemory(integration: IntegrationRecord, received: ReceivedAlerts): IngestSummary | null {
-    const { dedupKeys, statuses } = received;
+    const { dedupKeys, statuses, repeatsAsOf } = received;
     const open = this.open!.of(integration.id);
     if (!open) return null;
     const pending = this.pending.of(integration.id);
-    const hits = [];
+    const hits: OpenAlert[] = [];
     for (let i = 0; i < dedupKeys.length; i++) {
       const dedupKey = dedupKeys[i]!;
       if (statuses[i] !== 'firing' || pending?.has(dedupKey)) return null;
       const entry = open.get(dedupKey);
-      if (!entry || entry.content !== received.content(i)) return null;
+      if (!entry) return null;
+      if (repeatsAsOf !== null ? entry.changedAt > repeatsAsOf : entry.content !== received.content(i)) return null;
       hits.push(entry);
     }
     const now = this.services.clock.now();
@@ -632,6 +583,7 @@ export class AlertPipeline {
       for (const job of jobs) {
         for (const key of job.dedupKeys) if (!state?.peek(job.integration.id, key)) this.open.delete(job.integration.id, key);
       }
+      this.open.publish();
     }
     for (const job of jobs) {
       for (const identity of job.identities) this.committing.delete(identity);

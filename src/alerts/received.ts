@@ -8,10 +8,15 @@ import type { IncomingAlert } from './model.ts';
 export interface ParsedAlerts {
   dedupKeys: string[];
   statuses: Array<IncomingAlert['status']>;
-  /** contentOf(alert) of each. */
+  /** contentOf(alert) of each; empty with `repeatsAsOf`. */
   contents: string[];
-  /** JSON.stringify of the IncomingAlert[]; null when the parser took them all for repeats (then `load` reads them again). */
+  /** JSON.stringify of the IncomingAlert[]; null with `repeatsAsOf` (then `load` reads them again if need be). */
   json: string | null;
+  /**
+   * Set when the parser found every alert firing, with the content of an open
+   * alert in its copy of the open alerts at this version (OpenAlertsFeed).
+   */
+  repeatsAsOf: number | null;
 }
 
 /**
@@ -35,6 +40,8 @@ export class ReceivedAlerts {
     private built: IncomingAlert[] | null,
     private readonly json: string | null,
     private readonly load: (() => Promise<IncomingAlert[]>) | null,
+    /** See ParsedAlerts.repeatsAsOf. */
+    readonly repeatsAsOf: number | null,
   ) {}
 
   /** Alerts parsed here, on the event loop. */
@@ -46,12 +53,13 @@ export class ReceivedAlerts {
       alerts,
       null,
       null,
+      null,
     );
   }
 
   /** Alerts parsed elsewhere (a parser thread); `load` reads them again if the parser left them out. */
   static parsed(parsed: ParsedAlerts, load: () => Promise<IncomingAlert[]>): ReceivedAlerts {
-    return new ReceivedAlerts(parsed.dedupKeys, parsed.statuses, parsed.contents, null, parsed.json, load);
+    return new ReceivedAlerts(parsed.dedupKeys, parsed.statuses, parsed.contents, null, parsed.json, load, parsed.repeatsAsOf);
   }
 
   get length(): number {

@@ -64,6 +64,8 @@ export interface RunningServer {
   runs: RunsRuntime;
   /** Reads alert webhooks; `start()` readies its threads ahead of the first large body. */
   webhooks: WebhookParser;
+  /** Where alerts go once read (dedup, grouping into incidents). */
+  alerts: AlertPipeline;
   close(): Promise<void>;
 }
 
@@ -135,6 +137,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const webhooks = new WebhookParser({
     threads: Math.max(1, Math.min(4, availableParallelism() - 1)),
+    openAlerts: alerts.openAlerts(),
     onThreadError: (error) => logger.warn({ err: error }, 'a webhook parser thread failed; another starts in its place'),
   });
 
@@ -186,6 +189,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       paging,
       runs,
       webhooks,
+      alerts,
       deliverNow: () => deliverer.flush(),
       fireDueTimers: async () => {
         let total = 0;

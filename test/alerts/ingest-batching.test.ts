@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findIntegrationByKey, parseAlertmanagerWebhook, ReceivedAlerts } from '../../src/alerts/index.ts';
 import { startServer, type RunningServer } from '../../src/runtime/index.ts';
 import { createTestDatabase, testEngine, type TestDatabase } from '../support/database.ts';
 import { ADMIN_TOKEN, EXAMPLE_CONFIG } from '../support/server.ts';
@@ -221,6 +222,25 @@ describe(`alert ingest batches (${testEngine()})`, () => {
     const kept = (await api('GET', '/api/v1/alerts?label=alertname=BatchLargeSilenced&limit=500')).body.items;
     expect(kept.map((a: any) => a.count)).toEqual(Array(60).fill(2));
     expect(kept.every((a: any) => a.incidentId === null)).toBe(true);
+  });
+
+  it('takes a claim that a webhook only repeats open alerts only for alerts unchanged since the copy it was checked against', async () => {
+    const alert = { labels: { alertname: 'BatchClaim', instance: 'a' }, annotations: { summary: 'at 80%' }, fingerprint: 'bcl-a' };
+    expect(await post([alert])).toEqual({ opened: 1 });
+    const version = server.alerts.openAlerts()?.snapshot().version ?? 0;
+    expect(await post([{ ...alert, annotations: { summary: 'at 95%' } }])).toEqual({ repeat: 1 });
+    // A parser thread that has not yet heard of the change claims the old content is a repeat.
+    const integration = (await findIntegrationByKey(server.services.store, hook.split('/').pop()!, 'alertmanager'))!;
+    let loaded = 0;
+    const stale = ReceivedAlerts.parsed({ dedupKeys: ['bcl-a'], statuses: ['firing'], contents: [], json: null, repeatsAsOf: version }, async () => {
+      loaded++;
+      const [incoming] = parseAlertmanagerWebhook(webhook([alert]), Date.now());
+      return [incoming!];
+    });
+    expect(await server.alerts.submit(integration, stale)).toEqual({ repeat: 1 });
+    // Not answered from memory: the alerts were read and stored as sent.
+    expect(loaded).toBe(1);
+    expect(await alertNamed('BatchClaim')).toMatchObject({ count: 3, annotations: { summary: 'at 80%' } });
   });
 
   it('keeps repeats answered at once across a graceful restart', async () => {

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { contentOf, type IncomingAlert } from '../../src/alerts/index.ts';
+import { OpenAlerts } from '../../src/alerts/open-alerts.ts';
+import type { AlertRecord } from '../../src/store/index.ts';
 import { isDomainError } from '../../src/core/errors.ts';
 import { parseJsonBody } from '../../src/http/json.ts';
 import { WebhookParser, type WebhookRequest } from '../../src/http/webhooks/index.ts';
@@ -53,11 +55,36 @@ describe('webhook parser threads', () => {
   let parser: WebhookParser | undefined;
   afterEach(async () => parser?.close());
 
-  const started = async () => {
-    parser = new WebhookParser({ threads: 1, minBytes: 0 });
+  const started = async (openAlerts: OpenAlerts | null = null) => {
+    parser = new WebhookParser({ threads: 1, minBytes: 0, openAlerts });
     await parser.start();
     return parser;
   };
+  /** The stored alert an incoming one became (as far as the open alerts look at it). */
+  const record = (alert: IncomingAlert): AlertRecord => ({
+    id: `alert-${alert.dedupKey}`,
+    integrationId: 'int-1',
+    dedupKey: alert.dedupKey,
+    name: 'DiskFull',
+    status: 'firing',
+    severity: 'P3',
+    service: null,
+    summary: alert.summary ?? '',
+    labels: alert.labels,
+    annotations: alert.annotations,
+    details: {},
+    groupKey: '',
+    runbook: null,
+    generatorUrl: null,
+    startsAt: NOW,
+    endsAt: null,
+    firstSeenAt: NOW,
+    lastSeenAt: NOW,
+    lastChangeAt: NOW,
+    count: 1,
+    suppressedBy: null,
+    incidentId: 'incident-1',
+  });
 
   it('reads a large webhook on a thread into the alerts the event loop reads', async () => {
     const body = alertmanagerBody(150);
@@ -70,30 +97,50 @@ describe('webhook parser threads', () => {
     expect(await received.alerts()).toEqual(expected);
   });
 
-  it('leaves out alerts it has seen firing unchanged, and reads them again when they are wanted', async () => {
-    const threads = await started();
+  it('claims a webhook whose alerts all repeat open alerts, and reads them again when they are wanted', async () => {
+    const open = new OpenAlerts();
+    const threads = await started(open);
     const body = alertmanagerBody(40);
-    await (await threads.parse(request(), body)).alerts();
-    const again = await threads.parse(request(), body);
-    // Left out (what the event loop got has no JSON to read): only the full read can give them back now, and it gives the same alerts.
-    expect((again as unknown as { json: string | null }).json).toBeNull();
-    expect(await again.alerts()).toEqual(onEventLoop(request(), body));
-    // After a full read the thread no longer takes them for repeats; another integration never did.
-    const third = await threads.parse(request(), body);
-    expect(await third.alerts()).toEqual(onEventLoop(request(), body));
-    const elsewhere = await threads.parse(request({ integrationId: 'int-2' }), body);
-    expect(await elsewhere.alerts()).toEqual(onEventLoop(request(), body));
+    const alerts = onEventLoop(request(), body) as IncomingAlert[];
+    for (const alert of alerts) open.update(record(alert));
+    open.publish();
+    const claimed = await threads.parse(request(), body);
+    expect(claimed.repeatsAsOf).toBe(1);
+    expect(claimed.dedupKeys).toEqual(alerts.map((a) => a.dedupKey));
+    // Only the full read can give them back now, and it gives the same alerts.
+    expect(await claimed.alerts()).toEqual(alerts);
+    // Another integration's alerts are not open.
+    expect((await threads.parse(request({ integrationId: 'int-2' }), body)).repeatsAsOf).toBeNull();
   });
 
-  it('sends along alerts that changed or resolved since it saw them', async () => {
-    const threads = await started();
-    await threads.parse(request(), alertmanagerBody(30));
+  it('claims nothing for alerts that changed, resolved or closed since', async () => {
+    const open = new OpenAlerts();
+    const threads = await started(open);
+    const alerts = onEventLoop(request(), alertmanagerBody(30)) as IncomingAlert[];
+    for (const alert of alerts) open.update(record(alert));
+    open.publish();
     const changed = alertmanagerBody(30, (i) => (i === 7 ? { annotations: { summary: 'disk 7 at 99%' } } : {}));
-    expect((await (await threads.parse(request(), changed)).alerts())[7]!.annotations.summary).toBe('disk 7 at 99%');
+    const notClaimed = await threads.parse(request(), changed);
+    expect(notClaimed.repeatsAsOf).toBeNull();
+    expect((await notClaimed.alerts())[7]!.annotations.summary).toBe('disk 7 at 99%');
     const resolved = alertmanagerBody(30, (i) => (i === 3 ? { status: 'resolved', endsAt: '2026-12-01T11:30:00Z' } : {}));
-    const received = await threads.parse(request(), resolved);
-    expect(received.statuses[3]).toBe('resolved');
-    expect(await received.alerts()).toEqual(onEventLoop(request(), resolved));
+    expect((await threads.parse(request(), resolved)).repeatsAsOf).toBeNull();
+    // The pipeline resolved one of them: the thread hears of it with the next update.
+    open.update({ ...record(alerts[12]!), status: 'resolved' });
+    open.publish();
+    const afterUpdate = await threads.parse(request(), alertmanagerBody(30));
+    expect(afterUpdate.repeatsAsOf).toBeNull();
+    expect(await afterUpdate.alerts()).toEqual(alerts);
+  });
+
+  it('a thread started late gets everything open so far', async () => {
+    const open = new OpenAlerts();
+    const alerts = onEventLoop(request(), alertmanagerBody(25)) as IncomingAlert[];
+    for (const alert of alerts) open.update(record(alert));
+    open.publish();
+    open.publish();
+    const threads = await started(open);
+    expect((await threads.parse(request(), alertmanagerBody(25))).repeatsAsOf).toBe(1);
   });
 
   it('reads generic webhooks through the integration’s mapping', async () => {

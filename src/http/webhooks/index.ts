@@ -1,15 +1,17 @@
 import { Worker } from 'node:worker_threads';
 import { DomainError, type ErrorCode } from '../../core/errors.ts';
-import { ReceivedAlerts, type IncomingAlert } from '../../alerts/index.ts';
+import { ReceivedAlerts, type IncomingAlert, type OpenAlertsFeed } from '../../alerts/index.ts';
 import { JsonSyntaxError, parseJsonBody } from '../json.ts';
 import { readWebhook, type ParseAnswer, type Refusal, type WebhookRequest } from './parse.ts';
-import type { ParseJob } from './thread.ts';
+import type { ParseJob, ThreadMessage } from './thread.ts';
 
 export type { WebhookKind, WebhookRequest } from './parse.ts';
 
 export interface WebhookParserOptions {
   /** Parser threads; 0 parses every body on the event loop. */
   threads: number;
+  /** The open alerts (SQLite), which the threads follow to recognise webhooks of repeats; null: they never claim repeats. */
+  openAlerts: OpenAlertsFeed | null;
   /** Smaller bodies are parsed on the event loop: handing them over would cost more than parsing them. */
   minBytes?: number;
   /** A parser thread failed (it is replaced; the bodies it held are parsed on the event loop). */
@@ -39,7 +41,7 @@ class ParserThread {
   /** Settles once the thread can parse (or failed before it could). */
   readonly started: Promise<void>;
 
-  constructor(onGone: (thread: ParserThread, error: Error) => void) {
+  constructor(onReady: (thread: ParserThread) => void, onGone: (thread: ParserThread, error: Error) => void) {
     this.worker = new Worker(new URL('./worker.js', import.meta.url));
     this.worker.unref();
     let started!: () => void;
@@ -52,6 +54,7 @@ class ParserThread {
     this.worker.on('message', (message: { ready?: true; id?: number } & Partial<ParseAnswer>) => {
       if (message.ready) {
         this.ready = true;
+        onReady(this);
         started();
         return;
       }
@@ -96,6 +99,9 @@ export class WebhookParser {
 
   constructor(private readonly options: WebhookParserOptions) {
     this.minBytes = options.minBytes ?? DEFAULT_MIN_BYTES;
+    options.openAlerts?.follow((update) => {
+      for (const thread of this.threads) if (thread.ready && !thread.gone) this.post(thread, { openAlerts: update });
+    });
   }
 
   async parse(request: WebhookRequest, body: Buffer): Promise<ReceivedAlerts> {
@@ -150,7 +156,15 @@ export class WebhookParser {
 
   private startThreads(): void {
     if (this.closed || performance.now() < this.restartAt) return;
-    while (this.threads.length < this.options.threads) this.threads.push(new ParserThread((thread, error) => this.lost(thread, error)));
+    while (this.threads.length < this.options.threads) {
+      this.threads.push(
+        new ParserThread(
+          // Everything open now; the updates that follow are sent as they come.
+          (thread) => this.options.openAlerts && this.post(thread, { openAlerts: this.options.openAlerts.snapshot() }),
+          (thread, error) => this.lost(thread, error),
+        ),
+      );
+    }
   }
 
   private send(thread: ParserThread, request: WebhookRequest, body: Buffer, full: boolean): Promise<ParseAnswer> {
@@ -160,8 +174,12 @@ export class WebhookParser {
     const job: ParseJob = { id, kind: request.kind, integrationId: request.integrationId, mapping: request.mapping, now: request.now, body: bytes, full };
     return new Promise((resolve) => {
       thread.waiting.set(id, { resolve });
-      thread.worker.postMessage(job, [bytes]);
+      this.post(thread, { job }, [bytes]);
     });
+  }
+
+  private post(thread: ParserThread, message: ThreadMessage, transfer: ArrayBuffer[] = []): void {
+    thread.worker.postMessage(message, transfer);
   }
 
   private lost(thread: ParserThread, error: Error): void {

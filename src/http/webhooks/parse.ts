@@ -7,7 +7,7 @@ import {
   type GenericMapping,
   type IncomingAlert,
 } from '../../alerts/index.ts';
-import { contentOf, type ParsedAlerts } from '../../alerts/index.ts';
+import { contentOf, type OpenAlertsUpdate, type ParsedAlerts } from '../../alerts/index.ts';
 import { JsonSyntaxError, parseJsonBody } from '../json.ts';
 
 /** The webhooks whose bodies may be parsed off the event loop (PagerDuty events are one alert each). */
@@ -42,64 +42,48 @@ export type Refusal =
 export type ParseAnswer = { parsed: ParsedAlerts } | { refused: Refusal } | { failed: string };
 
 /**
- * What a parser thread remembers of the alerts it has read, by integration and
- * dedup key: their content as last seen firing. A request whose alerts all
- * fire again as they were is most likely answered as repeats, so their JSON is
- * left out of the answer (the event loop asks again in the rare case it needs
- * them). Forgetting is always safe.
+ * A parser thread's copy of the open alerts (AlertPipeline.openAlerts): by
+ * integration and dedup key, the content of each alert that is open in an
+ * incident, as of `version`.
  */
-export class SeenAlerts {
+export class OpenAlertsCopy {
   private readonly byIntegration = new Map<string, Map<string, string>>();
-  private size = 0;
+  version = -1;
 
-  constructor(private readonly limit: number) {}
-
-  allRepeats(integrationId: string, parsed: Pick<ParsedAlerts, 'dedupKeys' | 'statuses' | 'contents'>): boolean {
-    const seen = this.byIntegration.get(integrationId);
-    if (!seen) return false;
-    for (let i = 0; i < parsed.dedupKeys.length; i++) {
-      if (parsed.statuses[i] !== 'firing' || seen.get(parsed.dedupKeys[i]!) !== parsed.contents[i]) return false;
-    }
-    return true;
-  }
-
-  remember(integrationId: string, parsed: Pick<ParsedAlerts, 'dedupKeys' | 'statuses' | 'contents'>): void {
-    let seen = this.byIntegration.get(integrationId);
-    if (!seen) {
-      seen = new Map();
-      this.byIntegration.set(integrationId, seen);
-    }
-    for (let i = 0; i < parsed.dedupKeys.length; i++) {
-      const key = parsed.dedupKeys[i]!;
-      if (parsed.statuses[i] !== 'firing') {
-        if (seen.delete(key)) this.size--;
+  apply(update: OpenAlertsUpdate): void {
+    if (update.reset) this.byIntegration.clear();
+    for (const [integrationId, dedupKey, content] of update.changes) {
+      let alerts = this.byIntegration.get(integrationId);
+      if (content === null) {
+        alerts?.delete(dedupKey);
         continue;
       }
-      if (!seen.has(key)) {
-        if (this.size >= this.limit) {
-          this.byIntegration.clear();
-          this.size = 0;
-          return this.remember(integrationId, parsed);
-        }
-        this.size++;
+      if (!alerts) {
+        alerts = new Map();
+        this.byIntegration.set(integrationId, alerts);
       }
-      seen.set(key, parsed.contents[i]!);
+      alerts.set(dedupKey, content);
     }
+    this.version = update.version;
   }
 
-  forget(integrationId: string, dedupKeys: readonly string[]): void {
-    const seen = this.byIntegration.get(integrationId);
-    if (!seen) return;
-    for (const key of dedupKeys) if (seen.delete(key)) this.size--;
+  /** Every alert fires with the content of the open alert of its dedup key. */
+  allRepeats(integrationId: string, parsed: Pick<ParsedAlerts, 'dedupKeys' | 'statuses' | 'contents'>): boolean {
+    const open = this.byIntegration.get(integrationId);
+    if (!open || this.version < 0) return false;
+    for (let i = 0; i < parsed.dedupKeys.length; i++) {
+      if (parsed.statuses[i] !== 'firing' || open.get(parsed.dedupKeys[i]!) !== parsed.contents[i]) return false;
+    }
+    return true;
   }
 }
 
 /**
- * The whole of a parser thread's work on one body (see WebhookParser). `full`:
- * the alerts' JSON is wanted whatever `seen` says (and `seen` forgets them, as
- * they were not the repeats it took them for).
+ * The whole of a parser thread's work on one body (see WebhookParser): the
+ * alerts, or just the claim that they all repeat open alerts (unless `full`
+ * asks for them whatever the copy says).
  */
-export function parseWebhookBody(request: WebhookRequest, body: Buffer, seen: SeenAlerts, full: boolean): ParseAnswer {
+export function parseWebhookBody(request: WebhookRequest, body: Buffer, open: OpenAlertsCopy, full: boolean): ParseAnswer {
   let alerts: IncomingAlert[];
   try {
     alerts = readWebhook(request, parseJsonBody(body));
@@ -109,11 +93,8 @@ export function parseWebhookBody(request: WebhookRequest, body: Buffer, seen: Se
     return { failed: error instanceof Error ? error.message : String(error) };
   }
   const summary = { dedupKeys: alerts.map((alert) => alert.dedupKey), statuses: alerts.map((alert) => alert.status), contents: alerts.map(contentOf) };
-  let repeats = false;
-  if (full) seen.forget(request.integrationId, summary.dedupKeys);
-  else {
-    repeats = seen.allRepeats(request.integrationId, summary);
-    if (!repeats) seen.remember(request.integrationId, summary);
+  if (!full && open.allRepeats(request.integrationId, summary)) {
+    return { parsed: { dedupKeys: summary.dedupKeys, statuses: summary.statuses, contents: [], json: null, repeatsAsOf: open.version } };
   }
-  return { parsed: { ...summary, json: repeats ? null : JSON.stringify(alerts) } };
+  return { parsed: { ...summary, json: JSON.stringify(alerts), repeatsAsOf: null } };
 }

@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import { parseWebhookBody, SeenAlerts, type WebhookRequest } from './parse.ts';
+import type { OpenAlertsUpdate } from '../../alerts/index.ts';
+import { OpenAlertsCopy, parseWebhookBody, type WebhookRequest } from './parse.ts';
 
 /** One body to parse, as the event loop sends it (the body's bytes are handed over, not copied). */
 export interface ParseJob extends WebhookRequest {
@@ -9,12 +10,13 @@ export interface ParseJob extends WebhookRequest {
   full: boolean;
 }
 
-/** Alerts remembered by this thread (about 200 bytes each). */
-const SEEN_LIMIT = 200_000;
+/** What the event loop sends: a body to parse, or an update of the open alerts. */
+export type ThreadMessage = { job: ParseJob } | { openAlerts: OpenAlertsUpdate };
 
 const port = parentPort!;
-const seen = new SeenAlerts(SEEN_LIMIT);
-port.on('message', (job: ParseJob) => {
-  port.postMessage({ id: job.id, ...parseWebhookBody(job, Buffer.from(job.body), seen, job.full) });
+const open = new OpenAlertsCopy();
+port.on('message', (message: ThreadMessage) => {
+  if ('openAlerts' in message) open.apply(message.openAlerts);
+  else port.postMessage({ id: message.job.id, ...parseWebhookBody(message.job, Buffer.from(message.job.body), open, message.job.full) });
 });
 port.postMessage({ ready: true });
