@@ -136,7 +136,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
 
   const webhooks = new WebhookParser({
-    threads: Math.max(1, Math.min(4, availableParallelism() - 1)),
+    threads: Math.min(4, Math.max(2, availableParallelism() - 1)),
     openAlerts: alerts.openAlerts(),
     onThreadError: (error) => logger.warn({ err: error }, 'a webhook parser thread failed; another starts in its place'),
   });
