@@ -22,8 +22,7 @@ export interface WebhookParserOptions {
 const DEFAULT_MIN_BYTES = 8 * 1024;
 /**
  * Bodies waiting in one thread before the event loop parses the next one
- * itself: when the threads fall behind, the event loop's spare time parses
- * too, instead of the answers waiting for a busy thread.
+ * itself: a bound on the backlog a burst can leave with the threads.
  */
 const MAX_QUEUED_PER_THREAD = 64;
 /** After a thread fails, how long before another is started in its place. */
@@ -85,9 +84,10 @@ const refusalError = (refusal: Refusal): Error =>
  * answering it when its alerts are repeats, and the event loop is the one
  * thread everything else waits for; so bodies of at least `minBytes` go to a
  * parser thread, which hands back what the pipeline needs to recognise
- * repeats and the alerts as JSON (ReceivedAlerts). The answer is the same
- * either way: the same code parses and refuses, and a refusal crosses back as
- * the error it was. Threads start with the first large body; until one is
+ * repeats, and the alerts as JSON unless its copy of the open alerts shows
+ * they all repeat them (ReceivedAlerts, AlertPipeline.openAlerts). The answer
+ * is the same either way: the same code parses and refuses, and a refusal
+ * crosses back as the error it was. Threads start with the first large body; until one is
  * ready, and whenever they fall behind or fail, the event loop parses.
  */
 export class WebhookParser {
