@@ -3,7 +3,8 @@ import type { IncomingAlert } from './model.ts';
 /**
  * What a webhook parsed off the event loop hands over (structured-clone safe):
  * for each alert what a pure repeat is recognised by, and all the alerts as
- * JSON, to be read only if some of them are not pure repeats.
+ * JSON, to be read only if some of them are not pure repeats; or, instead of
+ * contents and JSON, the claim that they all repeat open alerts.
  */
 export interface ParsedAlerts {
   dedupKeys: string[];

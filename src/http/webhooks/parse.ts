@@ -1,13 +1,15 @@
 import { isDomainError } from '../../core/errors.ts';
 import {
   DEFAULT_GENERIC_MAPPING,
+  contentOf,
   parseAlertmanagerWebhook,
   parseGenericWebhook,
   parseGrafanaWebhook,
   type GenericMapping,
   type IncomingAlert,
+  type OpenAlertsUpdate,
+  type ParsedAlerts,
 } from '../../alerts/index.ts';
-import { contentOf, type OpenAlertsUpdate, type ParsedAlerts } from '../../alerts/index.ts';
 import { JsonSyntaxError, parseJsonBody } from '../json.ts';
 
 /** The webhooks whose bodies may be parsed off the event loop (PagerDuty events are one alert each). */
